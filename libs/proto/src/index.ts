@@ -1,0 +1,9 @@
+// @bdk/proto: the generated contract (never hand-edited; `nx run proto:generate` writes src/gen from proto/).
+export * from './gen/bdk/v1/book_pb.js';
+export * from './gen/bdk/v1/instance_pb.js';
+export * from './gen/bdk/v1/library_service_pb.js';
+export * from './gen/bdk/v1/webhook_service_pb.js';
+export * from './gen/bdk/v1/controller_service_pb.js';
+export { HttpBodySchema, type HttpBody } from './gen/google/api/httpbody_pb.js';
+// The Model Manager is an external service with its own package; its names stay namespaced.
+export * as modelmanager from './gen/modelmanager/v1/prompt_service_pb.js';

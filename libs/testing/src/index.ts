@@ -1,0 +1,8 @@
+// @bdk/testing: the test harness. Real components on loopback, always torn down.
+export { createCertificateAuthority, issueCertificate, type KeyPairFiles } from './certificates.js';
+export { startEnvoy, type EnvoyOptions, type RunningEnvoy } from './envoy.js';
+export { crdDirectory, installCrds, loadCrds, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
+export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
+export { freePort } from './ports.js';
+export { waitUntil } from './wait.js';
+export { descriptorSetPath, toolPath, workspaceRoot, type Tool } from './workspace.js';

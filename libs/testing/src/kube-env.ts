@@ -1,0 +1,192 @@
+import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { createCertificateAuthority, createServiceAccountKeys, issueCertificate, type KeyPairFiles } from './certificates.js';
+import { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
+import { freePort } from './ports.js';
+import { waitUntil } from './wait.js';
+import { toolPath, workspaceRoot } from './workspace.js';
+
+/** Where BDK's CustomResourceDefinitions are stored once (installed by the umbrella chart, applied here). */
+export const crdDirectory = path.join(workspaceRoot, 'charts', 'bdk', 'crds');
+
+export interface KubeEnv {
+  /** https://127.0.0.1:<port> */
+  readonly server: string;
+  /** An admin (system:masters) kubeconfig file, for tools and child processes. */
+  readonly kubeconfigPath: string;
+  readonly kubeConfig: KubeConfig;
+  /** Stops kube-apiserver and etcd and removes every file they wrote. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface KubeEnvOptions {
+  /** Apply BDK's CRDs and wait until they are established (default true). */
+  installCrds?: boolean;
+  /** Keep files somewhere other than a new temp dir (the local stack keeps them in .local-stack/). */
+  directory?: string;
+}
+
+/**
+ * Starts etcd and kube-apiserver on free loopback ports, like controller-runtime's envtest: a throw-away CA,
+ * a serving certificate for 127.0.0.1, a service-account signing key and an admin client certificate. There
+ * is no kubelet or controller-manager: nothing schedules pods, and tests write workload status themselves.
+ */
+export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEnv> {
+  const dir = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'bdk-kube-')));
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const proc of processes.reverse()) await proc.stop();
+    processes.length = 0;
+    if (!options.directory) await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const etcdUrl = await startEtcd(dir, processes);
+    const pki = await createPki(dir);
+    const port = await freePort();
+    const server = `https://127.0.0.1:${port}`;
+    const apiserver = startProcess('kube-apiserver', toolPath('kube-apiserver'), [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${dir}`,
+      `--tls-cert-file=${pki.serving.cert}`,
+      `--tls-private-key-file=${pki.serving.key}`,
+      `--client-ca-file=${pki.ca.cert}`,
+      `--service-account-key-file=${pki.serviceAccount.publicKey}`,
+      `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
+      '--service-account-issuer=https://kubernetes.default.svc',
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--authorization-mode=RBAC',
+      '--allow-privileged=true',
+      // One client (the tests) on two cores: fairness queuing only adds start-up work.
+      '--enable-priority-and-fairness=false',
+    ]);
+    processes.push(apiserver);
+    await untilReady(
+      apiserver,
+      waitUntil('kube-apiserver /readyz', () => getStatus(`${server}/readyz`, pki.ca, pki.admin).then((s) => s === 200), {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      }),
+    );
+
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfigPath, await adminKubeconfig(server, pki.ca, pki.admin), { mode: 0o600 });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfigPath);
+
+    if (options.installCrds ?? true) await installCrds(kubeConfig);
+    return { server, kubeconfigPath, kubeConfig, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startEtcd(dir: string, processes: ManagedProcess[]): Promise<string> {
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const etcd = startProcess('etcd', toolPath('etcd'), [
+    `--data-dir=${path.join(dir, 'etcd')}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    // Throw-away data: durability only costs time.
+    '--unsafe-no-fsync',
+    '--log-level=warn',
+  ]);
+  processes.push(etcd);
+  await untilReady(
+    etcd,
+    waitUntil('etcd /health', async () => {
+      const response = await fetch(`${clientUrl}/health`);
+      return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+    }),
+  );
+  return clientUrl;
+}
+
+async function createPki(dir: string) {
+  const ca = await createCertificateAuthority(dir, 'bdk-test-ca');
+  const serving = await issueCertificate(dir, ca, {
+    name: 'apiserver',
+    commonName: 'kube-apiserver',
+    usage: 'server',
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+    ipAddresses: ['127.0.0.1'],
+  });
+  const admin = await issueCertificate(dir, ca, {
+    name: 'admin',
+    commonName: 'bdk-admin',
+    organizations: ['system:masters'],
+    usage: 'client',
+  });
+  const serviceAccount = await createServiceAccountKeys(dir);
+  return { ca, serving, admin, serviceAccount };
+}
+
+async function getStatus(url: string, ca: KeyPairFiles, client: KeyPairFiles): Promise<number> {
+  const [caPem, cert, key] = await Promise.all([readFile(ca.cert), readFile(client.cert), readFile(client.key)]);
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { ca: caPem, cert, key, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+  });
+}
+
+async function adminKubeconfig(server: string, ca: KeyPairFiles, admin: KeyPairFiles): Promise<string> {
+  const base64 = async (file: string) => (await readFile(file)).toString('base64');
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'bdk-local', cluster: { server, 'certificate-authority-data': await base64(ca.cert) } }],
+    users: [
+      {
+        name: 'bdk-admin',
+        user: { 'client-certificate-data': await base64(admin.cert), 'client-key-data': await base64(admin.key) },
+      },
+    ],
+    contexts: [{ name: 'bdk-local', context: { cluster: 'bdk-local', user: 'bdk-admin', namespace: 'default' } }],
+    'current-context': 'bdk-local',
+  });
+}
+
+/** BDK's CRDs as stored in the umbrella chart. */
+export async function loadCrds(): Promise<V1CustomResourceDefinition[]> {
+  const files = (await readdir(crdDirectory)).filter((f) => f.endsWith('.yaml')).sort();
+  return Promise.all(files.map(async (f) => parse(await readFile(path.join(crdDirectory, f), 'utf8')) as V1CustomResourceDefinition));
+}
+
+/** Creates (or replaces) BDK's CRDs and waits until the apiserver serves them. */
+export async function installCrds(kubeConfig: KubeConfig): Promise<void> {
+  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (const crd of await loadCrds()) {
+    const name = crd.metadata?.name ?? '';
+    try {
+      await api.createCustomResourceDefinition({ body: crd });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) throw error;
+      const existing = await api.readCustomResourceDefinition({ name });
+      await api.replaceCustomResourceDefinition({
+        name,
+        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+      });
+    }
+    await waitUntil(`CRD ${name} to be established`, async () => {
+      const current = await api.readCustomResourceDefinition({ name });
+      return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    });
+  }
+}

