@@ -1,10 +1,9 @@
-import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { createCertificateAuthority, createServiceAccountKeys, issueCertificate, type KeyPairFiles } from './certificates.js';
+import { kubeGet } from './kube-request.js';
 import { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { waitUntil } from './wait.js';
@@ -68,18 +67,18 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
       '--enable-priority-and-fairness=false',
     ]);
     processes.push(apiserver);
-    await untilReady(
-      apiserver,
-      waitUntil('kube-apiserver /readyz', () => getStatus(`${server}/readyz`, pki.ca, pki.admin).then((s) => s === 200), {
-        timeoutMs: 120_000,
-        intervalMs: 250,
-      }),
-    );
 
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, await adminKubeconfig(server, pki.ca, pki.admin), { mode: 0o600 });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
+    await untilReady(
+      apiserver,
+      waitUntil('kube-apiserver /readyz', async () => (await kubeGet(kubeConfig, '/readyz')).status === 200, {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      }),
+    );
 
     if (options.installCrds ?? true) await installCrds(kubeConfig);
     return { server, kubeconfigPath, kubeConfig, stop };
@@ -134,18 +133,6 @@ async function createPki(dir: string) {
   return { ca, serving, admin, serviceAccount };
 }
 
-async function getStatus(url: string, ca: KeyPairFiles, client: KeyPairFiles): Promise<number> {
-  const [caPem, cert, key] = await Promise.all([readFile(ca.cert), readFile(client.cert), readFile(client.key)]);
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { ca: caPem, cert, key, timeout: 2_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', reject);
-  });
-}
-
 async function adminKubeconfig(server: string, ca: KeyPairFiles, admin: KeyPairFiles): Promise<string> {
   const base64 = async (file: string) => (await readFile(file)).toString('base64');
   return JSON.stringify({
@@ -163,10 +150,14 @@ async function adminKubeconfig(server: string, ca: KeyPairFiles, admin: KeyPairF
   });
 }
 
-/** BDK's CRDs as stored in the umbrella chart. */
+/**
+ * BDK's CRDs as stored in the umbrella chart. Read with client-node's loadYaml, which maps YAML names such as
+ * `x-kubernetes-preserve-unknown-fields` onto the model's properties: a plain YAML parse would have the
+ * serializer silently drop them.
+ */
 export async function loadCrds(): Promise<V1CustomResourceDefinition[]> {
   const files = (await readdir(crdDirectory)).filter((f) => f.endsWith('.yaml')).sort();
-  return Promise.all(files.map(async (f) => parse(await readFile(path.join(crdDirectory, f), 'utf8')) as V1CustomResourceDefinition));
+  return Promise.all(files.map(async (f) => loadYaml<V1CustomResourceDefinition>(await readFile(path.join(crdDirectory, f), 'utf8'))));
 }
 
 /** Creates (or replaces) BDK's CRDs and waits until the apiserver serves them. */

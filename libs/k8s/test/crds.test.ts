@@ -1,0 +1,128 @@
+// BDK's CRDs against the real kube-apiserver: the seed's examples are accepted, invalid objects are rejected
+// with the field named, and the status subresource, printer columns and short names are served.
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { kubeGet, startKubeEnv, workspaceRoot, type KubeEnv } from '@bdk/testing';
+import { bookDefinitionResource, bookInstanceDefinitionResource, type BookDefinition, type BookInstanceDefinition } from '../src/index.js';
+
+const namespace = 'bdk';
+let env: KubeEnv;
+let objects: CustomObjectsApi;
+
+async function example<T>(file: string): Promise<T> {
+  return parse(await readFile(path.join(workspaceRoot, 'charts', 'bdk', 'examples', file), 'utf8')) as T;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const { code, body } = error as { code: number; body: string };
+    return { code, message: (JSON.parse(body) as { message: string }).message };
+  }
+  throw new Error('expected the apiserver to reject the object');
+}
+
+beforeAll(async () => {
+  env = await startKubeEnv();
+  objects = env.kubeConfig.makeApiClient(CustomObjectsApi);
+  await env.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+const instances = { ...bookInstanceDefinitionResource, namespace };
+const books = { ...bookDefinitionResource, namespace };
+
+describe('BookDefinition', () => {
+  it("accepts the seed's example unchanged", async () => {
+    const seed = await example<BookDefinition>('book-definition.yaml');
+    const created = (await objects.createNamespacedCustomObject({ ...books, body: seed })) as BookDefinition;
+    expect(created.spec).toEqual(seed.spec);
+  });
+
+  it('rejects a version that is not semver, naming the field', async () => {
+    const seed = await example<BookDefinition>('book-definition.yaml');
+    const body = { ...seed, metadata: { name: 'bad-version' }, spec: { ...seed.spec, version: 'latest' } };
+    const { code, message } = await rejection(objects.createNamespacedCustomObject({ ...books, body }));
+    expect(code).toBe(422);
+    expect(message).toContain('spec.version');
+  });
+});
+
+describe('BookInstanceDefinition', () => {
+  async function seedInstance(name: string): Promise<BookInstanceDefinition> {
+    const seed = await example<BookInstanceDefinition>('book-instance-definition.yaml');
+    delete seed.status;
+    return { ...seed, metadata: { name, namespace } };
+  }
+
+  it("accepts the seed's example and serves its status through the status subresource", async () => {
+    const seed = await example<BookInstanceDefinition>('book-instance-definition.yaml');
+    const created = (await objects.createNamespacedCustomObject({ ...instances, body: seed })) as BookInstanceDefinition;
+    expect(created.spec).toEqual(seed.spec);
+    // The status subresource drops status on create; it is written through /status.
+    expect(created.status).toBeUndefined();
+    const withStatus = (await objects.replaceNamespacedCustomObjectStatus({
+      ...instances,
+      name: seed.metadata.name ?? '',
+      body: { ...created, status: seed.status },
+    })) as BookInstanceDefinition;
+    expect(withStatus.status).toEqual(seed.status);
+  });
+
+  it.each([
+    ['deployment type tertiary', (b: BookInstanceDefinition) => ({ ...b, spec: { ...b.spec, deployment: { type: 'tertiary' } } }), 'spec.deployment.type'],
+    ['replicas -1', (b: BookInstanceDefinition) => ({ ...b, spec: { ...b.spec, deployment: { replicas: -1 } } }), 'spec.deployment.replicas'],
+    ['no bookRef', (b: BookInstanceDefinition) => ({ ...b, spec: { ...b.spec, bookRef: undefined } }), 'spec.bookRef'],
+    [
+      'tailscale enabled without a tailnet',
+      (b: BookInstanceDefinition) => ({ ...b, spec: { ...b.spec, networking: { tailscale: { enabled: true } } } }),
+      'tailnet',
+    ],
+    [
+      'a credential value',
+      (b: BookInstanceDefinition) => ({ ...b, spec: { ...b.spec, credentials: [{ name: 'api_key', value: 'secret' }] } }),
+      'value',
+    ],
+  ])('rejects %s, naming the field', async (_, change, field) => {
+    const body = change(await seedInstance('invalid'));
+    const { code, message } = await rejection(objects.createNamespacedCustomObject({ ...instances, body, fieldValidation: 'Strict' }));
+    expect([400, 422]).toContain(code);
+    expect(message).toContain(field);
+  });
+
+  it('defaults the deployment to one primary replica', async () => {
+    const body = await seedInstance('defaults');
+    delete body.spec.deployment;
+    const created = (await objects.createNamespacedCustomObject({ ...instances, body })) as BookInstanceDefinition;
+    expect(created.spec.deployment).toMatchObject({ type: 'primary', replicas: 1 });
+  });
+
+  it('serves printer columns and short names', async () => {
+    const discovery = JSON.parse((await kubeGet(env.kubeConfig, '/apis/bdk.voyager.io/v1')).body) as {
+      resources: { name: string; shortNames?: string[]; categories?: string[] }[];
+    };
+    const byName = Object.fromEntries(discovery.resources.map((r) => [r.name, r]));
+    expect(byName['bookdefinitions']?.shortNames).toEqual(expect.arrayContaining(['bookdef']));
+    expect(byName['bookinstancedefinitions']?.shortNames).toEqual(expect.arrayContaining(['bookinst']));
+    expect(byName['externalbookdefinitions']?.shortNames).toEqual(expect.arrayContaining(['extbook']));
+    expect(byName['bookinstancedefinitions']?.categories).toEqual(['bdk']);
+
+    const tablePath = `/apis/bdk.voyager.io/v1/namespaces/${namespace}/bookinstancedefinitions`;
+    const table = JSON.parse((await kubeGet(env.kubeConfig, tablePath, 'application/json;as=Table;v=v1;g=meta.k8s.io')).body) as {
+      columnDefinitions: { name: string }[];
+      rows: { cells: unknown[] }[];
+    };
+    const columns = table.columnDefinitions.map((c) => c.name);
+    expect(columns).toEqual(expect.arrayContaining(['Book', 'Customer', 'Type', 'Ready', 'Phase']));
+    const seedRow = table.rows.find((r) => r.cells[0] === 'acme-customer-support');
+    expect(seedRow?.cells[columns.indexOf('Phase')]).toBe('Ready');
+    expect(seedRow?.cells[columns.indexOf('Customer')]).toBe('customer-acme');
+  });
+});
