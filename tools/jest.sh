@@ -4,4 +4,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning"
-exec "$root/node_modules/.bin/node" "$root/node_modules/jest/bin/jest.js" --config "$1/jest.config.js" "${@:2}"
+project=$1
+results="$root/dist/test-results/$project.json"
+mkdir -p "$(dirname "$results")"
+# The JSON summary is an Nx output of the test target, so a cached run still counts in tools/test.sh.
+exec "$root/node_modules/.bin/node" "$root/node_modules/jest/bin/jest.js" --config "$project/jest.config.js" \
+  --json --outputFile="$results" "${@:2}"

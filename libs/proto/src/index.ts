@@ -7,3 +7,5 @@ export * from './gen/bdk/v1/controller_service_pb.js';
 export { HttpBodySchema, type HttpBody } from './gen/google/api/httpbody_pb.js';
 // The Model Manager is an external service with its own package; its names stay namespaced.
 export * as modelmanager from './gen/modelmanager/v1/prompt_service_pb.js';
+// Standard gRPC health checking, served by every BDK service.
+export * as health from './gen/grpc/health/v1/health_pb.js';

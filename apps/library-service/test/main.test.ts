@@ -1,0 +1,24 @@
+// The built library-service bundle as its own process: starts, reports SERVING over gRPC health, logs JSON, and
+// exits cleanly on SIGTERM.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startApp, type RunningApp } from '@bdk/testing';
+
+let app: RunningApp | undefined;
+
+afterEach(async () => {
+  await app?.stop();
+});
+
+describe('library-service main', () => {
+  it('serves gRPC health and stops gracefully on SIGTERM', async () => {
+    app = await startApp('library-service');
+    expect(await app.stop()).toBe(0);
+    const lines = app.process.output().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ component: 'library-service', msg: 'gRPC server listening', port: app.grpcPort }),
+        expect.objectContaining({ component: 'library-service', msg: 'shutting down', signal: 'SIGTERM' }),
+      ]),
+    );
+  });
+});

@@ -1,0 +1,24 @@
+// The built webhook-router bundle as its own process: starts, reports SERVING over gRPC health, logs JSON, and
+// exits cleanly on SIGTERM.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startApp, type RunningApp } from '@bdk/testing';
+
+let app: RunningApp | undefined;
+
+afterEach(async () => {
+  await app?.stop();
+});
+
+describe('webhook-router main', () => {
+  it('serves gRPC health and stops gracefully on SIGTERM', async () => {
+    app = await startApp('webhook-router');
+    expect(await app.stop()).toBe(0);
+    const lines = app.process.output().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ component: 'webhook-router', msg: 'gRPC server listening', port: app.grpcPort }),
+        expect.objectContaining({ component: 'webhook-router', msg: 'shutting down', signal: 'SIGTERM' }),
+      ]),
+    );
+  });
+});
