@@ -41,4 +41,6 @@ export default tseslint.config(
     },
   },
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': moduleBoundaries(true) } },
+  // Each project's jest.config.js extends the workspace preset: tooling configuration, not project code.
+  { files: ['**/jest.config.js'], rules: { '@nx/enforce-module-boundaries': 'off' } },
 );

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 results=dist/test-results
 status=0
-node node_modules/nx/bin/nx.js run-many --targets=lint,typecheck,test,build --outputStyle=stream "$@" || status=$?
+rm -rf "$results" # cached test runs restore theirs from the Nx cache
+node_modules/.bin/nx run-many --targets=lint,typecheck,test,build --outputStyle=stream "$@" || status=$?
 
 node --input-type=module - "$results" <<'JS'
 import { readdirSync, readFileSync } from 'node:fs';
