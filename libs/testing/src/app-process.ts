@@ -19,12 +19,12 @@ export interface RunningApp {
 
 /**
  * Runs an app's built bundle (dist/apps/<app>/main.js, from `nx build <app>`) as its own process on a free
- * loopback port, and resolves once it reports SERVING over gRPC health.
+ * loopback port (or `port`), and resolves once it reports SERVING over gRPC health.
  */
-export async function startApp(app: string, env: Record<string, string> = {}): Promise<RunningApp> {
+export async function startApp(app: string, env: Record<string, string> = {}, port?: number): Promise<RunningApp> {
   const main = path.join(workspaceRoot, 'dist', 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build ${app}\``);
-  const grpcPort = await freePort();
+  const grpcPort = port ?? (await freePort());
   const proc = startProcess(app, process.execPath, ['--enable-source-maps', main], {
     env: { ...process.env, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(grpcPort), ...env },
   });
