@@ -22,6 +22,7 @@ function moduleBoundaries(inTests) {
         { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:proto'] },
         { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
         { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:proto'] },
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:proto'] },
       ],
     },
   ];
@@ -36,7 +37,7 @@ export default tseslint.config(
     plugins: { '@nx': nx },
     languageOptions: { globals: globals.node },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       '@nx/enforce-module-boundaries': moduleBoundaries(false),
     },
   },

@@ -3,5 +3,7 @@
 # its cache, then runs it in the foreground.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything below, Nx and the commands it spawns, runs on the pinned Node 24, not the machine's node.
+export PATH="$PWD/node_modules/.bin:$PATH"
 node_modules/.bin/nx run-many --targets=build --projects=library-service,book-controller,webhook-router,tooling --outputStyle=static
 exec node_modules/.bin/node --enable-source-maps dist/tools/local-stack/main.js

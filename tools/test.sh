@@ -4,6 +4,8 @@
 # Ends with one line that sums every Jest run, cached or not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything below, Nx and the commands it spawns, runs on the pinned Node 24, not the machine's node.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 results=dist/test-results
 status=0

@@ -108,6 +108,17 @@ describe('proto messages and CRD schemas agree', () => {
     expect(differences(InstanceStatusSchema, status, 'InstanceStatus', ['observedGeneration', 'book_id', 'instance_id'])).toEqual([]);
   });
 
+  it("ExternalBookDefinition's descriptor repeats BookDefinition's schema and integrations exactly", async () => {
+    const book = property(await crdSchema('BookDefinition'), 'spec') ?? {};
+    const descriptor = property(await crdSchema('ExternalBookDefinition'), 'spec.descriptor') ?? {};
+    // Descriptions may be worded for their resource; the structure and validation may not differ.
+    const structure = (schema: unknown): unknown =>
+      JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key === 'description' ? undefined : value)));
+    for (const name of ['schema', 'integrations']) {
+      expect(structure(property(descriptor, name))).toEqual(structure(property(book, name)));
+    }
+  });
+
   it('bdk.v1.Condition and the CRD condition', async () => {
     const condition = property(await crdSchema('BookInstanceDefinition'), 'status.conditions')?.items ?? {};
     expect(differences(ConditionSchema, condition, 'Condition')).toEqual([]);

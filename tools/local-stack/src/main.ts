@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { installCrds, startApp, startKubeEnv, workspaceRoot, type KubeEnv, type RunningApp } from '@bdk/testing';
 
-const stateDir = path.join(workspaceRoot, '.local-stack');
+const stateDir = process.env['BDK_LOCAL_STACK_DIR'] ?? path.join(workspaceRoot, '.local-stack');
 const basePort = Number(process.env['BDK_GRPC_BASE_PORT'] ?? 9091);
 const apps = ['library-service', 'book-controller', 'webhook-router'] as const;
 
