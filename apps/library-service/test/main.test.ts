@@ -1,5 +1,5 @@
-// The built library-service bundle as its own process: starts, reports SERVING over gRPC health, logs JSON, and
-// exits cleanly on SIGTERM.
+// The built library-service bundle as its own process: starts, reports SERVING over gRPC health and ready over HTTP,
+// exports metrics, logs JSON, and exits cleanly on SIGTERM.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startApp, type RunningApp } from '@bdk/testing';
 
@@ -10,8 +10,10 @@ afterEach(async () => {
 });
 
 describe('library-service main', () => {
-  it('serves gRPC health and stops gracefully on SIGTERM', async () => {
+  it('serves gRPC health, readiness and metrics, and stops gracefully on SIGTERM', async () => {
     app = await startApp('library-service');
+    expect((await fetch(`http://127.0.0.1:${app.adminPort}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${app.adminPort}/metrics`)).text()).toContain('service="library-service"');
     expect(await app.stop()).toBe(0);
     const lines = app.process.output().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual(

@@ -1,9 +1,6 @@
 // webhook-router: the process entry point. The webhook-router receives, records and routes webhooks; its bdk.v1.WebhookService
 // implementation lands with the walking skeleton. Until then the process runs the shared service runtime:
-// gRPC health, JSON logs and graceful shutdown.
-import { createLogger, readServiceConfig, startGrpcServer, stopOnSignals } from '@bdk/service-runtime';
+// gRPC health, metrics, JSON logs and graceful shutdown.
+import { runService } from '@bdk/service-runtime';
 
-const logger = createLogger('webhook-router');
-const config = readServiceConfig(process.env);
-const server = await startGrpcServer({ host: config.grpcHost, port: config.grpcPort, logger, routes: () => undefined });
-stopOnSignals(logger, () => server.close());
+await runService({ name: 'webhook-router', routes: () => undefined });

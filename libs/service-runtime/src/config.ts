@@ -22,6 +22,8 @@ export function envString(env: NodeJS.ProcessEnv, name: string, fallback: string
 export interface ServiceConfig {
   grpcHost: string;
   grpcPort: number;
+  /** Plain HTTP: /metrics, /healthz, /readyz. */
+  adminPort: number;
   /** BDK's own namespace, where BookDefinitions and BookInstanceDefinitions live. */
   namespace: string;
 }
@@ -30,6 +32,7 @@ export function readServiceConfig(env: NodeJS.ProcessEnv): ServiceConfig {
   return {
     grpcHost: envString(env, 'GRPC_HOST', '0.0.0.0'),
     grpcPort: envPort(env, 'GRPC_PORT', 9090),
+    adminPort: envPort(env, 'ADMIN_PORT', 9464),
     namespace: envString(env, 'BDK_NAMESPACE', 'bdk'),
   };
 }

@@ -1,4 +1,4 @@
-import type { ConnectRouter } from '@connectrpc/connect';
+import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,8 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Registers the app's services; their names are reported SERVING by the health service. */
   routes: (router: ConnectRouter) => void;
+  /** Run around every RPC, outermost first (metrics, for one). */
+  interceptors?: Interceptor[];
   /** How long in-flight calls may take to finish on close() before their connections are cut. */
   shutdownGraceMs?: number;
 }
@@ -32,6 +34,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const health = new HealthRegistry();
   const services: string[] = [];
   const handler = connectNodeAdapter({
+    interceptors: options.interceptors ?? [],
     routes(router) {
       options.routes(router);
       services.push(...new Set(router.handlers.map((h) => h.service.typeName)));

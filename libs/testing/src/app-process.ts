@@ -10,6 +10,8 @@ import { workspaceRoot } from './workspace.js';
 
 export interface RunningApp {
   readonly grpcPort: number;
+  /** The admin HTTP port: /metrics, /healthz, /readyz. */
+  readonly adminPort: number;
   readonly process: ManagedProcess;
   /** grpc.health.v1 status of `service` ("" is the whole server). */
   healthStatus(service?: string): Promise<health.HealthCheckResponse_ServingStatus>;
@@ -19,14 +21,20 @@ export interface RunningApp {
 
 /**
  * Runs an app's built bundle (dist/apps/<app>/main.js, from `nx build <app>`) as its own process on a free
- * loopback port (or `port`), and resolves once it reports SERVING over gRPC health.
+ * loopback ports (or `ports`), and resolves once it reports SERVING over gRPC health.
  */
-export async function startApp(app: string, env: Record<string, string> = {}, port?: number): Promise<RunningApp> {
+export interface AppPorts {
+  grpc?: number;
+  admin?: number;
+}
+
+export async function startApp(app: string, env: Record<string, string> = {}, ports: AppPorts = {}): Promise<RunningApp> {
   const main = path.join(workspaceRoot, 'dist', 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build ${app}\``);
-  const grpcPort = port ?? (await freePort());
+  const grpcPort = ports.grpc ?? (await freePort());
+  const adminPort = ports.admin ?? (await freePort());
   const proc = startProcess(app, process.execPath, ['--enable-source-maps', main], {
-    env: { ...process.env, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(grpcPort), ...env },
+    env: { ...process.env, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(grpcPort), ADMIN_PORT: String(adminPort), ...env },
   });
   const client = createClient(health.Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${grpcPort}` }));
   const healthStatus = async (service = '') => (await client.check({ service }, { timeoutMs: 2_000 })).status;
@@ -41,6 +49,7 @@ export async function startApp(app: string, env: Record<string, string> = {}, po
   }
   return {
     grpcPort,
+    adminPort,
     process: proc,
     healthStatus,
     async stop() {

@@ -2,7 +2,7 @@
 export { createCertificateAuthority, issueCertificate, type KeyPairFiles } from './certificates.js';
 export { startEnvoy, type EnvoyOptions, type RunningEnvoy } from './envoy.js';
 export { crdDirectory, installCrds, loadCrds, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
-export { startApp, type RunningApp } from './app-process.js';
+export { startApp, type AppPorts, type RunningApp } from './app-process.js';
 export { kubeGet, type KubeResponse } from './kube-request.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 export { freePort } from './ports.js';

@@ -42,7 +42,8 @@ try {
   }
 
   for (const [index, app] of apps.entries()) {
-    const running = await startApp(app, { KUBECONFIG: kubeconfig, BDK_NAMESPACE: 'bdk' }, basePort + index);
+    const ports = { grpc: basePort + index, admin: basePort + 100 + index };
+    const running = await startApp(app, { KUBECONFIG: kubeconfig, BDK_NAMESPACE: 'bdk' }, ports);
     started.apps.push(running);
     // Keep the stack honest: if an app dies, say so and stop the rest.
     void running.process.exited.then((exitCode) => {
@@ -54,7 +55,10 @@ try {
 
   console.log('\nBDK local stack is up:');
   console.log(`  Kubernetes API   ${started.kube?.server ?? 'from KUBECONFIG'}   export KUBECONFIG=${kubeconfig}`);
-  for (const [index, app] of apps.entries()) console.log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${started.apps[index]?.grpcPort} (grpc.health.v1)`);
+  for (const [index, app] of apps.entries()) {
+    const running = started.apps[index];
+    console.log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${running?.grpcPort}   metrics http://127.0.0.1:${running?.adminPort}/metrics`);
+  }
   console.log('\nCtrl-C stops everything.');
 } catch (error) {
   console.error('the local stack could not start:', error instanceof Error ? error.message : error);

@@ -1,0 +1,51 @@
+import type { ConnectRouter } from '@connectrpc/connect';
+import { startAdminServer, type AdminServer } from './admin-server.js';
+import { readServiceConfig, type ServiceConfig } from './config.js';
+import { startGrpcServer, type GrpcServer } from './grpc-server.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServiceMetrics } from './metrics.js';
+import { stopOnSignals } from './shutdown.js';
+
+export interface ServiceOptions {
+  /** The app's name: log component and the `service` label on every metric. */
+  name: string;
+  routes: (router: ConnectRouter) => void;
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningService {
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly grpc: GrpcServer;
+  readonly admin: AdminServer;
+  /** Graceful: readiness and health go false, in-flight RPCs finish, then both servers close. */
+  close(): Promise<void>;
+}
+
+/** One BDK service process: the gRPC server with health and metrics, and the admin HTTP server. */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const config = readServiceConfig(options.env ?? process.env);
+  const logger = createLogger(options.name);
+  const metrics = createServiceMetrics(options.name);
+  const grpc = await startGrpcServer({
+    host: config.grpcHost,
+    port: config.grpcPort,
+    logger,
+    routes: options.routes,
+    interceptors: [metrics.interceptor],
+  });
+  const admin = await startAdminServer({ host: config.grpcHost, port: config.adminPort, registry: metrics.registry, health: grpc.health, logger });
+  const close = async () => {
+    await grpc.close();
+    await admin.close();
+  };
+  return { config, logger, grpc, admin, close };
+}
+
+/** An app's main: start the service and stop it gracefully on SIGTERM or Ctrl-C. */
+export async function runService(options: ServiceOptions): Promise<RunningService> {
+  const service = await startService(options);
+  stopOnSignals(service.logger, service.close);
+  return service;
+}
