@@ -9,3 +9,5 @@ export { HttpBodySchema, type HttpBody } from './gen/google/api/httpbody_pb.js';
 export * as modelmanager from './gen/modelmanager/v1/prompt_service_pb.js';
 // Standard gRPC health checking, served by every BDK service.
 export * as health from './gen/grpc/health/v1/health_pb.js';
+// Standard gRPC server reflection (grpcurl, Postman, IDEs), served by every BDK service.
+export * as reflection from './gen/grpc/reflection/v1/reflection_pb.js';

@@ -2,7 +2,9 @@ import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { reflection } from '@bdk/proto';
 import { HealthRegistry, ServingStatus } from './health.js';
+import { reflectionService } from './reflection.js';
 import type { Logger } from './logger.js';
 
 export interface GrpcServerOptions {
@@ -28,7 +30,7 @@ export interface GrpcServer {
 
 /**
  * An h2c server speaking gRPC (for @grpc/grpc-js clients and Envoy), gRPC-Web and Connect, with
- * grpc.health.v1 for every registered service.
+ * grpc.health.v1 for every registered service and grpc.reflection.v1 for all of them.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const health = new HealthRegistry();
@@ -39,6 +41,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       options.routes(router);
       services.push(...new Set(router.handlers.map((h) => h.service.typeName)));
       health.register(router);
+      const described = [...new Map(router.handlers.map((h) => [h.service.typeName, h.service])).values()];
+      router.service(reflection.ServerReflection, reflectionService([...described, reflection.ServerReflection]));
     },
   });
   for (const service of services) health.set(service, ServingStatus.SERVING);
