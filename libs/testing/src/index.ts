@@ -7,4 +7,4 @@ export { kubeGet, type KubeResponse } from './kube-request.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 export { freePort } from './ports.js';
 export { waitUntil } from './wait.js';
-export { descriptorSetPath, toolPath, workspaceRoot, type Tool } from './workspace.js';
+export { descriptorSetPath, toolchainVersions, toolPath, workspaceRoot, type Tool } from './workspace.js';

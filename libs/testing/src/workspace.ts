@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The monorepo root (the folder holding nx.json). */
@@ -30,4 +30,16 @@ export function descriptorSetPath(): string {
     throw new Error(`descriptor set missing at ${file}: run \`npx nx run proto:generate\``);
   }
   return file;
+}
+
+/** The versions tools/toolchain/versions.env pins (KUBERNETES_VERSION, ETCD_VERSION, ...). */
+export function toolchainVersions(): Record<string, string> {
+  const text = readFileSync(path.join(workspaceRoot, 'tools', 'toolchain', 'versions.env'), 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(\S+)/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => [match[1], match[2]]),
+  );
 }
