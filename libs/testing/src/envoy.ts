@@ -65,12 +65,11 @@ export async function startEnvoy(options: EnvoyOptions): Promise<RunningEnvoy> {
       for (const { endpoint } of group.lb_endpoints) endpoint.address.socket_address = { address: '127.0.0.1', port_value: port };
     }
   }
-  const descriptor = options.descriptorSet ?? descriptorSetPath();
-  const text = stringify(config).replaceAll(/proto_descriptor: .*/g, `proto_descriptor: ${JSON.stringify(descriptor)}`);
+  replaceEverywhere(config, 'proto_descriptor', options.descriptorSet ?? descriptorSetPath());
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bdk-envoy-'));
   const file = path.join(dir, path.basename(options.config));
-  await writeFile(file, text);
+  await writeFile(file, stringify(config));
   // --disable-hot-restart: several Envoys may run at once, and hot restart would make them share memory.
   const proc = startProcess('envoy', toolPath('envoy'), ['-c', file, '--disable-hot-restart', '--log-level', 'warn']);
   const stop = async () => {
@@ -88,4 +87,17 @@ export async function startEnvoy(options: EnvoyOptions): Promise<RunningEnvoy> {
   }
   const first = config.static_resources.listeners[0]?.name ?? '';
   return { ports, adminPort, url: `http://127.0.0.1:${ports[first]}`, process: proc, stop };
+}
+
+/** Sets every `key` in a parsed config to `value`, however deep (each transcoder filter's descriptor path). */
+function replaceEverywhere(node: unknown, key: string, value: string): void {
+  if (Array.isArray(node)) {
+    for (const item of node) replaceEverywhere(item, key, value);
+  } else if (node !== null && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    for (const [name, child] of Object.entries(record)) {
+      if (name === key) record[name] = value;
+      else replaceEverywhere(child, key, value);
+    }
+  }
 }
