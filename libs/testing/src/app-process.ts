@@ -19,15 +19,16 @@ export interface RunningApp {
   stop(): Promise<number | null>;
 }
 
-/**
- * Runs an app's built bundle (dist/apps/<app>/main.js, from `nx build <app>`) as its own process on a free
- * loopback ports (or `ports`), and resolves once it reports SERVING over gRPC health.
- */
+/** Fixed ports for an app; each one left out is a free loopback port. */
 export interface AppPorts {
   grpc?: number;
   admin?: number;
 }
 
+/**
+ * Runs an app's built bundle (dist/apps/<app>/main.js, from `nx build <app>`) as its own process on loopback
+ * and resolves once it reports SERVING over gRPC health.
+ */
 export async function startApp(app: string, env: Record<string, string> = {}, ports: AppPorts = {}): Promise<RunningApp> {
   const main = path.join(workspaceRoot, 'dist', 'apps', app, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build ${app}\``);

@@ -38,18 +38,31 @@ export function startProcess(name: string, command: string, args: string[], opti
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   running.add(child);
 
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.length === 0) continue;
+  // One collector per stream: a chunk may end mid-line, and the rest of the line comes with the next one.
+  const collector = () => {
+    let partial = '';
+    const keepLine = (line: string) => {
+      if (line.length === 0) return;
       lines.push(line);
       if (lines.length > keep) lines.shift();
-    }
+    };
+    return {
+      data: (chunk: Buffer) => {
+        const parts = (partial + chunk.toString('utf8')).split('\n');
+        partial = parts.pop() ?? '';
+        parts.forEach(keepLine);
+      },
+      end: () => keepLine(partial),
+    };
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  for (const stream of [child.stdout, child.stderr]) {
+    const { data, end } = collector();
+    stream?.on('data', data).on('end', end);
+  }
 
+  // 'close', not 'exit': by then the output is read to the end.
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       running.delete(child);
       resolve(code);
     });

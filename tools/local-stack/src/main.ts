@@ -1,8 +1,8 @@
 // `npm start`: BDK on this machine. A Kubernetes API (etcd + kube-apiserver on loopback, BDK's CRDs applied)
 // or the cluster $KUBECONFIG names, and the three apps on fixed loopback ports. Ctrl-C stops everything.
-import { KubeConfig } from '@kubernetes/client-node';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { loadKubeConfig } from '@bdk/k8s';
 import { installCrds, startApp, startKubeEnv, workspaceRoot, type KubeEnv, type RunningApp } from '@bdk/testing';
 
 const stateDir = process.env['BDK_LOCAL_STACK_DIR'] ?? path.join(workspaceRoot, '.local-stack');
@@ -28,8 +28,7 @@ process.on('SIGTERM', () => void stop(0));
 try {
   let kubeconfig = process.env['KUBECONFIG'];
   if (kubeconfig) {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
+    const kubeConfig = loadKubeConfig();
     console.log(`using the cluster in KUBECONFIG (${kubeConfig.getCurrentCluster()?.server}); applying BDK's CRDs`);
     await installCrds(kubeConfig);
   } else {
