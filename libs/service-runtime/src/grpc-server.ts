@@ -34,15 +34,15 @@ export interface GrpcServer {
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const health = new HealthRegistry();
-  const services: string[] = [];
+  let services: string[] = [];
   const handler = connectNodeAdapter({
     interceptors: options.interceptors ?? [],
     routes(router) {
       options.routes(router);
-      services.push(...new Set(router.handlers.map((h) => h.service.typeName)));
+      services = [...new Set(router.handlers.map((h) => h.service.typeName))];
       health.register(router);
-      const described = [...new Map(router.handlers.map((h) => [h.service.typeName, h.service])).values()];
-      router.service(reflection.ServerReflection, reflectionService([...described, reflection.ServerReflection]));
+      const described = [...new Set(router.handlers.map((h) => h.service)), reflection.ServerReflection];
+      router.service(reflection.ServerReflection, reflectionService(described));
     },
   });
   for (const service of services) health.set(service, ServingStatus.SERVING);

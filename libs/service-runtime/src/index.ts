@@ -1,10 +1,9 @@
 // @bdk/service-runtime: what every BDK service process shares: config, JSON logs, the gRPC server with
 // health, metrics and graceful shutdown, and the admin HTTP server (/metrics, /healthz, /readyz).
-export { startAdminServer, type AdminServer } from './admin-server.js';
+export type { AdminServer } from './admin-server.js';
 export { ConfigError, envPort, envString, readServiceConfig, type ServiceConfig } from './config.js';
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
-export { HealthRegistry, ServingStatus } from './health.js';
+export { ServingStatus, type HealthRegistry } from './health.js';
 export { createLogger, redact, type LogFields, type Logger, type LogLevel } from './logger.js';
-export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 export { runService, startService, type RunningService, type ServiceOptions } from './service.js';
 export { stopOnSignals } from './shutdown.js';

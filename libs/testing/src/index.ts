@@ -1,5 +1,4 @@
 // @bdk/testing: the test harness. Real components on loopback, always torn down.
-export { createCertificateAuthority, issueCertificate, type KeyPairFiles } from './certificates.js';
 export { startEnvoy, type EnvoyOptions, type RunningEnvoy } from './envoy.js';
 export { crdDirectory, installCrds, loadCrds, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
 export { startApp, type AppPorts, type RunningApp } from './app-process.js';
