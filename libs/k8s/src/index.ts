@@ -1,3 +1,14 @@
 // @bdk/k8s: Kubernetes helpers and BDK's custom resource types (derived from the CRDs in charts/bdk/crds).
 export * from './gen/crds.js';
+export { bdkResources, customResourceClient, isConflict, isNotFound, kubeStatusCode } from './custom-resources.js';
+export type { BdkResources, CustomResourceClient, ResourceType } from './custom-resources.js';
 export { loadKubeConfig } from './kube-config.js';
+export { bdkAnnotations, bdkLabels, instanceCleanupFinalizer, labelSelector, managedByBdk } from './labels.js';
+export {
+  bookDefinitionName,
+  bookInstanceName,
+  bookWorkloadName,
+  credentialEnvName,
+  credentialSecretKey,
+  credentialsSecretName,
+} from './names.js';

@@ -1,0 +1,39 @@
+// The labels, annotations and finalizer BDK puts on what it creates. Both the API (library-service) and the
+// controller select by them, so they are defined once here.
+
+/** Label keys. Values are the ids the REST/gRPC API hands out, so a lookup by id is one label-selected list. */
+export const bdkLabels = {
+  /** UUID of a book (BookDefinition), as returned by CreateBook. */
+  bookId: 'bdk.voyager.io/book-id',
+  /** UUID of a book instance (BookInstanceDefinition), as returned by CreateBookInstance. */
+  instanceId: 'bdk.voyager.io/instance-id',
+  /** spec.name of the book. */
+  bookName: 'bdk.voyager.io/book-name',
+  /** The recommended Kubernetes label saying which component manages an object. */
+  managedBy: 'app.kubernetes.io/managed-by',
+  /** The recommended Kubernetes label naming the application an object belongs to. */
+  name: 'app.kubernetes.io/name',
+  /** The recommended Kubernetes label naming one instance of that application. */
+  instance: 'app.kubernetes.io/instance',
+} as const;
+
+/** Annotation keys. */
+export const bdkAnnotations = {
+  /** Where the instance lives: `<namespace>/<name>` of the BookInstanceDefinition, on customer-namespace objects. */
+  instanceRef: 'bdk.voyager.io/instance',
+  /** When the API created a book or instance (RFC 3339), the `created_at` of the REST answers. */
+  createdAt: 'bdk.voyager.io/created-at',
+} as const;
+
+/** The value of app.kubernetes.io/managed-by on everything BDK creates. */
+export const managedByBdk = 'bdk';
+
+/** Finalizer on a BookInstanceDefinition: the controller removes what it made in the customer namespace first. */
+export const instanceCleanupFinalizer = 'bdk.voyager.io/cleanup';
+
+/** A label selector string (`k=v,k2=v2`) from a map. */
+export function labelSelector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+}
