@@ -5,5 +5,5 @@ export { ConfigError, envPort, envString, readServiceConfig, type ServiceConfig 
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 export { ServingStatus, type HealthRegistry } from './health.js';
 export { createLogger, redact, type LogFields, type Logger, type LogLevel } from './logger.js';
-export { runService, startService, type RunningService, type ServiceOptions } from './service.js';
+export { runService, startService, type RunningService, type ServiceContext, type ServiceOptions } from './service.js';
 export { stopOnSignals } from './shutdown.js';

@@ -1,4 +1,5 @@
 import type { ConnectRouter } from '@connectrpc/connect';
+import type { Registry } from 'prom-client';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import { readServiceConfig, type ServiceConfig } from './config.js';
 import { startGrpcServer, type GrpcServer } from './grpc-server.js';
@@ -6,10 +7,18 @@ import { createLogger, type Logger } from './logger.js';
 import { createServiceMetrics } from './metrics.js';
 import { stopOnSignals } from './shutdown.js';
 
+/** What a service's routes may need from the process around them. */
+export interface ServiceContext {
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  /** The registry /metrics serves: register the service's own metrics here. */
+  readonly registry: Registry;
+}
+
 export interface ServiceOptions {
   /** The app's name: log component and the `service` label on every metric. */
   name: string;
-  routes: (router: ConnectRouter) => void;
+  routes: (router: ConnectRouter, context: ServiceContext) => void;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -32,7 +41,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     host: config.grpcHost,
     port: config.grpcPort,
     logger,
-    routes: options.routes,
+    routes: (router) => options.routes(router, { config, logger, registry: metrics.registry }),
     interceptors: [metrics.interceptor],
   });
   const admin = await startAdminServer({ host: config.grpcHost, port: config.adminPort, registry: metrics.registry, health: grpc.health, logger });
