@@ -6,4 +6,5 @@ export { kubeGet, type KubeResponse } from './kube-request.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 export { freePort } from './ports.js';
 export { waitUntil } from './wait.js';
+export { deploymentIsReady, markDeploymentReady } from './workloads.js';
 export { descriptorSetPath, toolchainVersions, toolPath, workspaceRoot, type Tool } from './workspace.js';

@@ -1,64 +1,134 @@
-// `npm start`: BDK on this machine. A Kubernetes API (etcd + kube-apiserver on loopback, BDK's CRDs applied)
-// or the cluster $KUBECONFIG names, and the three apps on fixed loopback ports. Ctrl-C stops everything.
+// `npm start`: BDK on this machine. A Kubernetes API (etcd + kube-apiserver on loopback with BDK's CRDs) or the
+// cluster $KUBECONFIG names; the three apps; the Envoy sidecars of library-service and webhook-router; and the
+// Envoy gateway on 127.0.0.1:8080 serving the seed's REST API. Ctrl-C stops every process it started.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadKubeConfig } from '@bdk/k8s';
-import { installCrds, startApp, startKubeEnv, workspaceRoot, type KubeEnv, type RunningApp } from '@bdk/testing';
+import { installCrds, startApp, startEnvoy, startKubeEnv, type RunningApp } from '@bdk/testing';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startBookStandIn } from './book-stand-in.js';
+import { apps, developmentWebhookSecret, readLocalStackOptions, type AppName } from './options.js';
+import { startWorkloadSimulator } from './workload-simulator.js';
 
-const stateDir = process.env['BDK_LOCAL_STACK_DIR'] ?? path.join(workspaceRoot, '.local-stack');
-const basePort = Number(process.env['BDK_GRPC_BASE_PORT'] ?? 9091);
-const apps = ['library-service', 'book-controller', 'webhook-router'] as const;
+const options = readLocalStackOptions(process.env);
+const log = (line: string) => console.log(line);
 
-const started: { apps: RunningApp[]; kube?: KubeEnv } = { apps: [] };
+/** Everything started so far, stopped in reverse order. */
+const stopSteps: (() => Promise<unknown>)[] = [];
 let stopping = false;
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    console.log('\nstopping the local stack ...');
-    await Promise.all(started.apps.map((app) => app.stop()));
-    await started.kube?.stop();
-    await rm(path.join(stateDir, 'kube'), { recursive: true, force: true });
+    log('\nstopping the local stack ...');
+    for (const step of stopSteps.reverse()) await step().catch(() => undefined);
   }
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
+/** The port for slot `offset` of app `index`: fixed from the base port, or any free one when the base is 0. */
+function portFor(index: number, offset: number): number | undefined {
+  return options.basePort === 0 ? undefined : options.basePort + offset + index;
+}
+
+/** Keep the stack honest: if an app dies, say so and stop the rest. */
+function watchExit(app: string, exited: Promise<number | null>, output: () => string): void {
+  void exited.then((exitCode) => {
+    if (stopping) return;
+    console.error(`${app} exited (code ${exitCode}):\n${output()}`);
+    void stop(1);
+  });
+}
+
 try {
-  let kubeconfig = process.env['KUBECONFIG'];
+  let kubeconfig = options.kubeconfig;
+  let kubeConfig: KubeConfig;
+  let apiServer = 'from KUBECONFIG';
   if (kubeconfig) {
-    const kubeConfig = loadKubeConfig();
-    console.log(`using the cluster in KUBECONFIG (${kubeConfig.getCurrentCluster()?.server}); applying BDK's CRDs`);
+    kubeConfig = loadKubeConfig();
+    log(`using the cluster in KUBECONFIG (${kubeConfig.getCurrentCluster()?.server}); applying BDK's CRDs`);
     await installCrds(kubeConfig);
   } else {
-    console.log('starting etcd and kube-apiserver with BDK CRDs ...');
-    const directory = path.join(stateDir, 'kube');
+    log('starting etcd and kube-apiserver with BDK CRDs ...');
+    const directory = path.join(options.stateDir, 'kube');
     await rm(directory, { recursive: true, force: true });
     await mkdir(directory, { recursive: true });
-    started.kube = await startKubeEnv({ directory });
-    kubeconfig = started.kube.kubeconfigPath;
+    const kube = await startKubeEnv({ directory });
+    stopSteps.push(() => rm(directory, { recursive: true, force: true }), () => kube.stop());
+    kubeconfig = kube.kubeconfigPath;
+    kubeConfig = kube.kubeConfig;
+    apiServer = kube.server;
   }
 
-  for (const [index, app] of apps.entries()) {
-    const ports = { grpc: basePort + index, admin: basePort + 100 + index };
-    const running = await startApp(app, { KUBECONFIG: kubeconfig, BDK_NAMESPACE: 'bdk' }, ports);
-    started.apps.push(running);
-    // Keep the stack honest: if an app dies, say so and stop the rest.
-    void running.process.exited.then((exitCode) => {
-      if (stopping) return;
-      console.error(`${app} exited (code ${exitCode}):\n${running.process.output()}`);
-      void stop(1);
+  // Triggers go to the book's Service in a cluster; here, unless told otherwise, to a stand-in on loopback.
+  let bookUrlTemplate = options.bookUrlTemplate;
+  if (!bookUrlTemplate && options.simulateWorkloads) {
+    const standIn = await startBookStandIn(portFor(0, 300) ?? 0, log);
+    stopSteps.push(() => standIn.close());
+    bookUrlTemplate = standIn.urlTemplate;
+  }
+  if (options.simulateWorkloads && !options.kubeconfig) {
+    const simulator = startWorkloadSimulator(kubeConfig, log);
+    stopSteps.push(() => simulator.stop());
+  }
+
+  const running = {} as Record<AppName, RunningApp>;
+  const envOf = (app: AppName): Record<string, string> => {
+    const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: 'bdk' };
+    if (app === 'book-controller') return { ...common, ...(bookUrlTemplate ? { BDK_BOOK_URL_TEMPLATE: bookUrlTemplate } : {}) };
+    if (app === 'webhook-router') {
+      return { ...common, ...options.webhookSecrets, BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].grpcPort}` };
+    }
+    return common;
+  };
+  // The controller before the router, which dispatches to it.
+  for (const app of ['library-service', 'book-controller', 'webhook-router'] as const) {
+    const index = apps.indexOf(app);
+    const started = await startApp(app, envOf(app), { grpc: portFor(index, 0), admin: portFor(index, 100) });
+    stopSteps.push(() => started.stop());
+    watchExit(app, started.process.exited, () => started.process.output());
+    running[app] = started;
+  }
+
+  const sidecars: Partial<Record<AppName, number>> = {};
+  for (const app of ['library-service', 'webhook-router'] as const) {
+    const port = portFor(apps.indexOf(app), 200);
+    const sidecar = await startEnvoy({
+      config: 'envoy/sidecar.yaml',
+      upstreams: { app_grpc: running[app].grpcPort },
+      ...(port === undefined ? {} : { listenerPorts: { rest: port } }),
     });
+    stopSteps.push(() => sidecar.stop());
+    watchExit(`${app} envoy sidecar`, sidecar.process.exited, () => sidecar.process.output());
+    sidecars[app] = sidecar.ports['rest'];
   }
 
-  console.log('\nBDK local stack is up:');
-  console.log(`  Kubernetes API   ${started.kube?.server ?? 'from KUBECONFIG'}   export KUBECONFIG=${kubeconfig}`);
-  for (const [index, app] of apps.entries()) {
-    const running = started.apps[index];
-    console.log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${running?.grpcPort}   metrics http://127.0.0.1:${running?.adminPort}/metrics`);
+  const gateway = await startEnvoy({
+    config: 'envoy/gateway.yaml',
+    upstreams: { library_service: sidecars['library-service'] ?? 0, webhook_router: sidecars['webhook-router'] ?? 0 },
+    ...(options.gatewayPort === 0 ? {} : { listenerPorts: { http: options.gatewayPort } }),
+  });
+  stopSteps.push(() => gateway.stop());
+  watchExit('envoy gateway', gateway.process.exited, () => gateway.process.output());
+
+  log('\nBDK local stack is up:');
+  log(`  REST gateway     ${gateway.url}/api/v1/books   ${gateway.url}/api/v1/webhooks/{source}`);
+  log(`  Kubernetes API   ${apiServer}   export KUBECONFIG=${kubeconfig}`);
+  for (const app of apps) {
+    const sidecar = sidecars[app] ? `   REST sidecar http://127.0.0.1:${sidecars[app]}` : '';
+    log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${running[app].grpcPort}   metrics http://127.0.0.1:${running[app].adminPort}/metrics${sidecar}`);
   }
-  console.log('\nCtrl-C stops everything.');
+  log(`  book triggers    ${bookUrlTemplate ?? 'the books\' Services (in-cluster URLs)'}`);
+  const sources = Object.keys(options.webhookSecrets).map((key) => key.replace('BDK_WEBHOOK_SECRET_', '').toLowerCase());
+  if (options.developmentSecrets) {
+    log(`  webhook secrets  ${sources.join(', ')}: "${developmentWebhookSecret}" (set BDK_WEBHOOK_SECRET_<SOURCE> to choose your own)`);
+  } else {
+    log(`  webhook secrets  ${sources.join(', ') || 'none'} (from BDK_WEBHOOK_SECRET_*)`);
+  }
+  if (options.simulateWorkloads && !options.kubeconfig) log('  no kubelet here: book Deployments are marked ready by the workload simulator');
+  log('\nCtrl-C stops everything.');
 } catch (error) {
   console.error('the local stack could not start:', error instanceof Error ? error.message : error);
   await stop(1);
