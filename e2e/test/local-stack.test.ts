@@ -1,52 +1,22 @@
 // The README's first command: `npm start`'s local stack (the built dist/tools/local-stack/main.js) comes up
-// with a Kubernetes API serving BDK's CRDs and the three apps healthy on their ports, and Ctrl-C (SIGINT)
-// takes every process down again.
+// with a Kubernetes API serving BDK's CRDs, the three apps healthy, their Envoy sidecars and the REST gateway,
+// and Ctrl-C (SIGINT) takes every process down again.
 import { ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { health } from '@bdk/proto';
-import { freePort, startKubeEnv, startProcess, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
+import { startKubeEnv } from '@bdk/testing';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { startStack } from './support/local-stack.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
 });
-
-interface Stack {
-  process: ManagedProcess;
-  /** What it printed up to "Ctrl-C stops everything". */
-  output: string;
-  stateDir: string;
-}
-
-/** Starts the built local stack (dist/tools/local-stack/main.js) and resolves once it says it is up. */
-async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-local-stack-'));
-  cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
-  const basePort = await freePortRun();
-  const proc = startProcess('local-stack', process.execPath, [path.join(workspaceRoot, 'dist/tools/local-stack/main.js')], {
-    env: { ...env, BDK_GRPC_BASE_PORT: String(basePort), BDK_LOCAL_STACK_DIR: stateDir },
-  });
-  cleanup.push(() => proc.stop());
-  const output = await waitUntil('the local stack to report it is up', () => proc.output().includes('Ctrl-C stops everything') && proc.output(), {
-    timeoutMs: 150_000,
-    intervalMs: 250,
-  });
-  return { process: proc, output, stateDir };
-}
-
-/** Ctrl-C, and the exit code. */
-async function interrupt(stack: Stack): Promise<number | null> {
-  process.kill(stack.process.pid, 'SIGINT');
-  return stack.process.exited;
-}
 
 async function crdNames(kubeConfig: KubeConfig): Promise<string[]> {
   const crds = await kubeConfig.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
@@ -55,22 +25,6 @@ async function crdNames(kubeConfig: KubeConfig): Promise<string[]> {
 
 const bdkCrds = ['bookdefinitions.bdk.voyager.io', 'bookinstancedefinitions.bdk.voyager.io', 'externalbookdefinitions.bdk.voyager.io'];
 
-/** A base port whose next two ports are free too. */
-async function freePortRun(): Promise<number> {
-  return waitUntil('three free consecutive ports', async () => {
-    const base = await freePort();
-    const free = await Promise.all([1, 2].map((offset) => isFree(base + offset)));
-    return free.every(Boolean) ? base : undefined;
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -78,28 +32,39 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/** Every 127.0.0.1 port the stack printed. */
+function printedPorts(output: string): number[] {
+  return [...output.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
+}
+
 describe('the local stack (npm start)', () => {
-  it('starts the Kubernetes API with CRDs and the three apps, and stops them all on Ctrl-C', async () => {
+  it('starts the Kubernetes API with CRDs, the apps, their sidecars and the gateway, and stops them all on Ctrl-C', async () => {
     const { KUBECONFIG: _ownCluster, ...env } = process.env; // the embedded API, not a cluster of the caller's
     const stack = await startStack(env);
+    cleanup.push(() => stack.stop());
     const { output, stateDir } = stack;
 
-    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(output)?.[1] ?? '';
-    expect(kubeconfig).toBe(path.join(stateDir, 'kube', 'kubeconfig'));
+    expect(stack.kubeconfig).toBe(path.join(stateDir, 'kube', 'kubeconfig'));
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfig);
+    kubeConfig.loadFromFile(stack.kubeconfig);
     expect(await crdNames(kubeConfig)).toEqual(bdkCrds);
 
-    const basePort = Number(/gRPC 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
-    const ports = [basePort, basePort + 1, basePort + 2];
-    for (const port of ports) {
+    for (const app of ['library-service', 'book-controller', 'webhook-router']) {
+      const port = Number(new RegExp(`${app}\\s+gRPC 127\\.0\\.0\\.1:(\\d+)`).exec(output)?.[1]);
       const client = createClient(health.Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
       expect((await client.check({ service: '' })).status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
     }
-    const apiserverPort = Number(new URL(kubeConfig.getCurrentCluster()?.server ?? '').port);
+    // The gateway reaches the library-service through its sidecar, and answers unknown paths itself.
+    expect((await fetch(`${stack.gatewayUrl}/api/v1/books`)).status).toBe(200);
+    expect(await (await fetch(`${stack.gatewayUrl}/api/v2`)).json()).toEqual({ code: 5, message: 'no BDK API at /api/v2' });
 
-    expect(await interrupt(stack)).toBe(0);
-    for (const port of [...ports, apiserverPort]) expect(await listening(port)).toBe(false);
+    const ports = printedPorts(output);
+    expect(ports.length).toBeGreaterThanOrEqual(11); // gateway, apiserver, 3 × (gRPC, metrics), 2 sidecars, book stand-in
+    const apiserverPort = Number(new URL(kubeConfig.getCurrentCluster()?.server ?? '').port);
+    expect(ports).toContain(apiserverPort);
+
+    expect(await stack.interrupt()).toBe(0);
+    for (const port of ports) expect(await listening(port)).toBe(false);
     expect(existsSync(path.join(stateDir, 'kube'))).toBe(false);
   }, 200_000);
 
@@ -108,12 +73,16 @@ describe('the local stack (npm start)', () => {
     cleanup.push(() => cluster.stop());
     const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath };
     const first = await startStack(env);
+    cleanup.push(() => first.stop());
     expect(first.output).toContain(`using the cluster in KUBECONFIG (${cluster.server})`);
+    expect(first.kubeconfig).toBe(cluster.kubeconfigPath);
     expect(await crdNames(cluster.kubeConfig)).toEqual(bdkCrds);
-    expect(await interrupt(first)).toBe(0);
+    expect(await first.interrupt()).toBe(0);
 
     // A second start finds the CRDs in place and replaces them.
-    expect(await interrupt(await startStack(env))).toBe(0);
+    const second = await startStack(env);
+    cleanup.push(() => second.stop());
+    expect(await second.interrupt()).toBe(0);
     expect(await crdNames(cluster.kubeConfig)).toEqual(bdkCrds);
   }, 200_000);
 });
