@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { secretEnvName, sourceProblem } from './webhook-source.js';
+
+describe('sourceProblem', () => {
+  it.each(['github', 'zendesk', 'my-crm', 'a', 'x1', 'a'.repeat(63)])('accepts %s', (source) => {
+    expect(sourceProblem(source)).toBeUndefined();
+  });
+
+  it.each([
+    ['', 'must not be empty'],
+    ['GitHub', 'must be a DNS label'],
+    ['my_crm', 'must be a DNS label'],
+    ['-github', 'must be a DNS label'],
+    ['github-', 'must be a DNS label'],
+    ['git.hub', 'must be a DNS label'],
+    ['a'.repeat(64), 'must be at most 63 characters'],
+  ])('rejects "%s": %s', (source, problem) => {
+    expect(sourceProblem(source)).toContain(problem);
+  });
+});
+
+describe('secretEnvName', () => {
+  it('upper-cases the source and turns every other character into "_"', () => {
+    expect(secretEnvName('github')).toBe('BDK_WEBHOOK_SECRET_GITHUB');
+    expect(secretEnvName('my-crm')).toBe('BDK_WEBHOOK_SECRET_MY_CRM');
+    expect(secretEnvName('x1')).toBe('BDK_WEBHOOK_SECRET_X1');
+  });
+});
