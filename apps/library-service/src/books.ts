@@ -1,0 +1,115 @@
+// CreateBook, GetBook, ListBooks and DeleteBook: BookDefinition custom resources in BDK's namespace, found by
+// the book-id label that carries the UUID the API hands out.
+import { randomUUID } from 'node:crypto';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import type { BookLibraryService } from '@bdk/proto';
+import {
+  bdkLabels,
+  bookDefinitionName,
+  bookDefinitionResource,
+  isConflict,
+  labelSelector,
+  managedByBdk,
+  type BookDefinition,
+} from '@bdk/k8s';
+import { bookFromDefinition, bookSpecFromRequest } from './book-mapping.js';
+import { kubeFailure } from './kube-errors.js';
+import { answerCreated, kube, type LibraryDeps } from './library-deps.js';
+import { listPage } from './paging.js';
+import { validateCreateBook, validateId, validateListBooks } from './validation.js';
+
+type BookHandlers = Pick<ServiceImpl<typeof BookLibraryService>, 'createBook' | 'getBook' | 'listBooks' | 'deleteBook'>;
+
+/** The BookDefinition whose book-id label is `bookId`; NOT_FOUND when there is none. */
+export async function findBook(deps: LibraryDeps, bookId: string): Promise<BookDefinition> {
+  const { items } = await kube(deps, `find book ${bookId}`, () =>
+    deps.resources.books.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: bookId }) }),
+  );
+  const book = items[0];
+  if (!book) throw new ConnectError(`book ${bookId} not found`, Code.NotFound);
+  return book;
+}
+
+export function bookHandlers(deps: LibraryDeps): BookHandlers {
+  const log = deps.logger;
+  return {
+    async createBook(request, context) {
+      validateCreateBook(request);
+      // Before anything is written: without its prompts the book is not created at all.
+      const prompts = await deps.prompts(request.name, request.version);
+      const bookId = randomUUID();
+      const name = bookDefinitionName(request.name, request.version);
+      const body: BookDefinition = {
+        apiVersion: bookDefinitionResource.apiVersion,
+        kind: bookDefinitionResource.kind,
+        metadata: {
+          name,
+          namespace: deps.namespace,
+          labels: { [bdkLabels.bookId]: bookId, [bdkLabels.bookName]: request.name, [bdkLabels.managedBy]: managedByBdk },
+        },
+        spec: bookSpecFromRequest(request, prompts),
+      };
+      let created: BookDefinition;
+      try {
+        created = await deps.resources.books.create(deps.namespace, body);
+      } catch (error) {
+        if (isConflict(error)) throw await alreadyExists(deps, request.name, request.version, name);
+        throw kubeFailure(error, `create BookDefinition ${name}`, log);
+      }
+      const book = bookFromDefinition(created);
+      log.info('created book', { bookId, name: request.name, version: request.version, object: `${deps.namespace}/${name}`, prompts: prompts.length });
+      answerCreated(context);
+      return { bookId, name: book.name, version: book.version, createdAt: book.createdAt };
+    },
+
+    async getBook(request) {
+      validateId(request.bookId, 'book_id');
+      return { book: bookFromDefinition(await findBook(deps, request.bookId)) };
+    },
+
+    async listBooks(request) {
+      const limit = validateListBooks(request);
+      // Every BookDefinition the API made carries a book-id; `key` alone selects on the label's presence.
+      const selector = [bdkLabels.bookId, ...(request.name ? [labelSelector({ [bdkLabels.bookName]: request.name })] : [])].join(',');
+      const page = await listPage(deps, deps.resources.books, 'list BookDefinitions', { labelSelector: selector, limit, pageToken: request.pageToken });
+      return { books: page.items.map(bookFromDefinition), nextPageToken: page.nextPageToken };
+    },
+
+    async deleteBook(request) {
+      validateId(request.bookId, 'book_id');
+      const book = await findBook(deps, request.bookId);
+      const { items } = await kube(deps, `list the instances of book ${request.bookId}`, () =>
+        deps.resources.instances.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: request.bookId }), limit: 1 }),
+      );
+      const instance = items[0];
+      if (instance) {
+        const instanceId = instance.metadata.labels?.[bdkLabels.instanceId] ?? instance.metadata.name ?? '';
+        throw new ConnectError(
+          `book ${request.bookId} still has instances (instance ${instanceId} in ${instance.spec.customer.namespace}, maybe more); delete them first`,
+          Code.FailedPrecondition,
+        );
+      }
+      const name = book.metadata.name ?? '';
+      await kube(deps, `delete BookDefinition ${name}`, () => deps.resources.books.delete(deps.namespace, name));
+      log.info('deleted book', { bookId: request.bookId, name: book.spec.name, version: book.spec.version, object: `${deps.namespace}/${name}` });
+      return {};
+    },
+  };
+}
+
+/**
+ * ALREADY_EXISTS for a create that collided on the object name. Names are derived (bookDefinitionName), and two
+ * different name/version pairs can map to one object name (name "a-1" version 0.0.1 and name "a" version 1.0.0-1
+ * are both "a-1-0-0-1", and long names are cut to 63 characters), so the message says which book holds it.
+ */
+async function alreadyExists(deps: LibraryDeps, name: string, version: string, objectName: string): Promise<ConnectError> {
+  const existing = await kube(deps, `read BookDefinition ${objectName}`, () => deps.resources.books.find(deps.namespace, objectName));
+  if (!existing || (existing.spec.name === name && existing.spec.version === version)) {
+    const bookId = existing?.metadata.labels?.[bdkLabels.bookId];
+    return new ConnectError(`book ${name} version ${version} already exists${bookId ? ` (book_id ${bookId})` : ''}`, Code.AlreadyExists);
+  }
+  return new ConnectError(
+    `book ${name} version ${version} would be stored as ${objectName}, which book ${existing.spec.name} version ${existing.spec.version} already uses; choose another name`,
+    Code.AlreadyExists,
+  );
+}

@@ -1,0 +1,31 @@
+// What the BookLibraryService handlers work with, as narrow interfaces so a spec can hand them fakes.
+import type { HandlerContext } from '@connectrpc/connect';
+import type { BdkResources } from '@bdk/k8s';
+import type { Logger } from '@bdk/service-runtime';
+import type { SecretApi } from './credentials-secret.js';
+import type { NamespaceApi } from './customer-namespace.js';
+import { kubeFailure } from './kube-errors.js';
+import type { PromptSource } from './model-manager.js';
+
+export interface LibraryDeps {
+  /** BDK's own namespace: BookDefinitions and BookInstanceDefinitions live here. */
+  namespace: string;
+  resources: Pick<BdkResources, 'books' | 'instances'>;
+  core: NamespaceApi & SecretApi;
+  prompts: PromptSource;
+  logger: Logger;
+}
+
+/** Runs one step against the Kubernetes API; a failure becomes its gRPC error (see kube-errors.ts). */
+export async function kube<T>(deps: LibraryDeps, action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw kubeFailure(error, action, deps.logger);
+  }
+}
+
+/** The sidecar's Lua filter turns this header into the HTTP status (envoy/sidecar.yaml): 201 Created. */
+export function answerCreated(context: HandlerContext): void {
+  context.responseHeader.set('x-bdk-http-status', '201');
+}
