@@ -16,7 +16,7 @@ export function projectJestConfig(projectDir, overrides = {}) {
     testEnvironment: 'node',
     extensionsToTreatAsEsm: ['.ts'],
     moduleNameMapper: {
-      '^@bdk/([a-z-]+)$': `${workspaceRoot}/libs/$1/src/index.ts`,
+      '^@bdk/([a-z0-9-]+)$': `${workspaceRoot}/libs/$1/src/index.ts`,
       // ESM sources import './x.js'; the file on disk is x.ts.
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
