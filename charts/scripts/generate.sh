@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `nx run charts:generate`: puts into the charts what Helm cannot read from outside a chart's folder, from the one
+# source of each (all of it ignored by git):
+#   - charts/{library-service,webhook-router}/files/envoy.yaml  <- envoy/sidecar.yaml
+#   - charts/{library-service,webhook-router}/files/bdk.binpb   <- dist/proto/bdk.binpb (nx run proto:generate)
+#   - charts/bdk/charts/*.tgz: the three app charts packaged into the umbrella (helm dependency build, offline:
+#     every dependency is a file:// chart in this folder, and Chart.lock pins them).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/helm-env.sh"
+
+descriptor="$workspace_root/dist/proto/bdk.binpb"
+if [[ ! -f "$descriptor" ]]; then
+  echo "charts: $descriptor is missing: run \`npx nx run proto:generate\`" >&2
+  exit 1
+fi
+for chart in library-service webhook-router; do
+  files="$charts_root/$chart/files"
+  rm -rf "$files"
+  mkdir -p "$files"
+  cp "$workspace_root/envoy/sidecar.yaml" "$files/envoy.yaml"
+  cp "$descriptor" "$files/bdk.binpb"
+done
+
+rm -rf "$charts_root/bdk/charts"
+# build, not update: it fails when Chart.lock no longer matches Chart.yaml instead of rewriting it silently.
+"$helm" dependency build "$charts_root/bdk" --skip-refresh
