@@ -1,0 +1,56 @@
+// The book-controller's own settings (the shared ones — ports, BDK_NAMESPACE — come from readServiceConfig).
+import { ConfigError, envPort, envString } from '@bdk/service-runtime';
+
+export interface ControllerConfig {
+  /** Image of a book's container, with {name} and {version} placeholders. */
+  bookImageTemplate: string;
+  /** Port the book container and its Service listen on. */
+  bookPort: number;
+  /** Base URL of a book, with {service}, {namespace} and {port} placeholders. */
+  bookUrlTemplate: string;
+  /** Keys reconciled in parallel. */
+  workers: number;
+  /** How long DispatchTrigger waits for one book to answer. */
+  dispatchTimeoutMs: number;
+}
+
+export function readControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
+  const bookImageTemplate = envString(env, 'BDK_BOOK_IMAGE_TEMPLATE', 'ghcr.io/bdk-books/{name}:{version}');
+  const bookUrlTemplate = envString(env, 'BDK_BOOK_URL_TEMPLATE', 'http://{service}.{namespace}.svc:{port}');
+  const bookPort = envPort(env, 'BDK_BOOK_PORT', 8080);
+  if (bookPort === 0) throw new ConfigError('BDK_BOOK_PORT must be a port number (1-65535), got "0"');
+  // A template that does not parse as a URL once filled in would fail every dispatch; fail at start-up instead.
+  const sample = fillTemplate(bookUrlTemplate, { service: 'book', namespace: 'customer', port: String(bookPort) });
+  if (!URL.canParse(sample) || !/^https?:$/.test(new URL(sample).protocol)) {
+    throw new ConfigError(`BDK_BOOK_URL_TEMPLATE must give an http(s) URL, got "${bookUrlTemplate}"`);
+  }
+  return {
+    bookImageTemplate,
+    bookPort,
+    bookUrlTemplate,
+    workers: positiveInteger(env, 'BDK_CONTROLLER_WORKERS', 2),
+    dispatchTimeoutMs: positiveInteger(env, 'BDK_DISPATCH_TIMEOUT_MS', 10_000),
+  };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** Replaces each {key} with its value; unknown placeholders stay as they are. */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([a-z]+)\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+export function bookImage(config: Pick<ControllerConfig, 'bookImageTemplate'>, name: string, version: string): string {
+  return fillTemplate(config.bookImageTemplate, { name, version });
+}
+
+/** Base URL of an instance's book, e.g. http://customer-support-1a2b3c4d.customer-acme.svc:8080. */
+export function bookUrl(config: Pick<ControllerConfig, 'bookUrlTemplate' | 'bookPort'>, service: string, namespace: string): string {
+  return fillTemplate(config.bookUrlTemplate, { service, namespace, port: String(config.bookPort) });
+}

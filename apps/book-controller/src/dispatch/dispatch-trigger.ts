@@ -1,0 +1,149 @@
+// bdk.v1.BookControllerService: DispatchTrigger posts a webhook's exact bytes to each target instance's book and
+// reports, per target, whether it arrived and whether trying again could help. An instance that is not Ready
+// is still attempted: the book's endpoint is the authority on whether it can take the trigger, and a refused
+// connection comes back as a retryable result the router's retry policy handles.
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import { bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { BookControllerService, type DispatchTriggerRequest, type InstanceTarget } from '@bdk/proto';
+import type { Logger } from '@bdk/service-runtime';
+import { bookUrl, type ControllerConfig } from '../config.js';
+import { instanceIdOf } from '../instance/desired-objects.js';
+import { forwardedHeaders, triggerUrl, webhookIntegrationFor } from './webhook-integration.js';
+
+/** Where DispatchTrigger looks instances and books up first; the apiserver answers what the cache lacks. */
+export interface DispatchLookup {
+  instance(namespace: string, name: string): BookInstanceDefinition | undefined;
+  book(namespace: string, name: string): BookDefinition | undefined;
+}
+
+export interface DispatchDeps {
+  /** BDK's namespace: the only one whose instances this controller triggers. */
+  namespace: string;
+  cache: DispatchLookup;
+  resources: Pick<BdkResources, 'instances' | 'books'>;
+  config: Pick<ControllerConfig, 'bookUrlTemplate' | 'bookPort' | 'dispatchTimeoutMs'>;
+  logger: Logger;
+}
+
+interface TargetResult {
+  target: { namespace: string; name: string };
+  routedTo: string;
+  delivered: boolean;
+  httpStatus: number;
+  error: string;
+  retryable: boolean;
+}
+
+/** Bad input names its field, so the router (or a person with grpcurl) can fix the call. */
+export function validateDispatch(request: DispatchTriggerRequest): void {
+  const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
+  if (request.webhookId.trim() === '') throw invalid('webhook_id is required');
+  if (request.source.trim() === '') throw invalid('source is required');
+  if (request.targets.length === 0) throw invalid('targets must name at least one BookInstanceDefinition');
+  request.targets.forEach((target, i) => {
+    if (target.namespace.trim() === '') throw invalid(`targets[${i}].namespace is required`);
+    if (target.name.trim() === '') throw invalid(`targets[${i}].name is required`);
+  });
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (/[\r\n]/.test(value)) throw invalid(`headers["${name}"] must not contain line breaks`);
+  }
+  if (/[\r\n]/.test(request.contentType)) throw invalid('content_type must not contain line breaks');
+}
+
+/** 5xx, 408 and 429 may pass on a later try; any other answer will not. */
+export function retryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+export function createBookControllerService(deps: DispatchDeps): ServiceImpl<typeof BookControllerService> {
+  const { namespace, cache, resources, config, logger } = deps;
+
+  async function lookUpInstance(target: InstanceTarget) {
+    return cache.instance(target.namespace, target.name) ?? (await resources.instances.find(target.namespace, target.name));
+  }
+
+  async function lookUpBook(name: string) {
+    return cache.book(namespace, name) ?? (await resources.books.find(namespace, name));
+  }
+
+  async function dispatchOne(request: DispatchTriggerRequest, target: InstanceTarget, signal: AbortSignal): Promise<TargetResult> {
+    const result: TargetResult = { target: { namespace: target.namespace, name: target.name }, routedTo: '', delivered: false, httpStatus: 0, error: '', retryable: false };
+    const fail = (error: string, retryable: boolean) => ({ ...result, error, retryable });
+    const ref = `${target.namespace}/${target.name}`;
+    if (target.namespace !== namespace) return fail(`BookInstanceDefinition ${ref} not found: instances live in namespace ${namespace}`, false);
+
+    let instance: BookInstanceDefinition | undefined;
+    let book: BookDefinition | undefined;
+    try {
+      instance = await lookUpInstance(target);
+      if (!instance) return fail(`BookInstanceDefinition ${ref} not found`, false);
+      if (instance.metadata.deletionTimestamp) return fail(`BookInstanceDefinition ${ref} is being deleted`, false);
+      result.routedTo = `${instance.spec.customer.namespace}/${instance.spec.bookRef.name}`;
+      book = await lookUpBook(instance.spec.bookRef.name);
+    } catch (error) {
+      logger.warn('trigger target lookup failed', { webhook_id: request.webhookId, target: ref, error });
+      return fail(`looking up ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, true);
+    }
+    if (!book) return fail(`BookDefinition ${instance.spec.bookRef.name} of ${ref} not found`, false);
+    const integration = webhookIntegrationFor(book, request.source);
+    if (!integration) return fail(`book ${book.spec.name} declares no webhook integration for source "${request.source}"`, false);
+
+    const base = bookUrl(config, bookWorkloadName(book.spec.name, instanceIdOf(instance)), instance.spec.customer.namespace);
+    const url = triggerUrl(base, integration.config?.endpoint);
+    const headers: Record<string, string> = {
+      ...forwardedHeaders(request.headers),
+      'Content-Type': request.contentType || 'application/octet-stream',
+      'X-BDK-Webhook-Id': request.webhookId,
+      'X-BDK-Source': request.source,
+      'X-BDK-Instance': ref,
+    };
+    if (request.event) headers['X-BDK-Event'] = request.event;
+
+    const started = Date.now();
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: request.payload,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(config.dispatchTimeoutMs), signal]),
+      });
+      // The answer's body is the book's business; reading it to the end frees the connection.
+      await response.arrayBuffer().catch(() => undefined);
+      const outcome: TargetResult = response.ok
+        ? { ...result, delivered: true, httpStatus: response.status }
+        : { ...result, httpStatus: response.status, error: `book answered HTTP ${response.status}`, retryable: retryableStatus(response.status) };
+      logger.info('dispatched trigger', {
+        webhook_id: request.webhookId,
+        target: ref,
+        routed_to: result.routedTo,
+        url: url.toString(),
+        http_status: response.status,
+        delivered: outcome.delivered,
+        duration_ms: Date.now() - started,
+      });
+      return outcome;
+    } catch (error) {
+      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+      const reason = timedOut ? `no answer within ${config.dispatchTimeoutMs} ms` : describeFetchError(error);
+      logger.warn('trigger not delivered', { webhook_id: request.webhookId, target: ref, url: url.toString(), reason, duration_ms: Date.now() - started });
+      return fail(`book at ${url.origin} unreachable: ${reason}`, true);
+    }
+  }
+
+  return {
+    async dispatchTrigger(request, context) {
+      validateDispatch(request);
+      const results = await Promise.all(request.targets.map((target) => dispatchOne(request, target, context.signal)));
+      return { results };
+    },
+  };
+}
+
+/** fetch's TypeError hides the reason (ECONNREFUSED, ENOTFOUND) in its cause. */
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? `${cause.code}: ${cause.message}` : cause.message;
+  return error.message;
+}

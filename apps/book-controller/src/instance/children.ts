@@ -1,0 +1,115 @@
+// Writing an instance's children in its customer namespace: server-side apply when (and only when) the desired
+// object differs from the cached one, and explicit deletion by the instance-id label on cleanup (owner references
+// cannot cross namespaces, so no garbage collector would ever do it).
+import { bdkLabels, externalBookDefinitionResource, isNotFound, labelSelector, type ExternalBookDefinition } from '@bdk/k8s';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Deployment,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { containsDesired } from '../runtime/object-compare.js';
+import { appliedHashAnnotation } from './desired-objects.js';
+
+/** The field manager of everything the controller applies. */
+export const fieldManager = 'book-controller';
+
+const applyOptions = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+/**
+ * Whether `observed` already is what `desired` asks for: it carries the hash of the same desired object (so
+ * nothing the controller sets changed, removals included) and every desired field still has its value (so
+ * nobody else changed them).
+ */
+export function upToDate(observed: KubernetesObject | undefined, desired: KubernetesObject): boolean {
+  if (!observed) return false;
+  const hash = (object: KubernetesObject) => object.metadata?.annotations?.[appliedHashAnnotation];
+  return hash(observed) !== undefined && hash(observed) === hash(desired) && containsDesired(observed, desired);
+}
+
+export interface ChildWriter {
+  applyConfigMap(desired: V1ConfigMap): Promise<V1ConfigMap>;
+  applyService(desired: V1Service): Promise<V1Service>;
+  applyDeployment(desired: V1Deployment): Promise<V1Deployment>;
+  applyExternalBook(desired: ExternalBookDefinition): Promise<ExternalBookDefinition>;
+  /** Deletes every child of the instance in `namespace`; returns what it deleted, as `Kind/name`. */
+  deleteAll(namespace: string, instanceId: string): Promise<string[]>;
+}
+
+export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const ebd = { group: externalBookDefinitionResource.group, version: externalBookDefinitionResource.version, plural: externalBookDefinitionResource.plural };
+  const target = (object: KubernetesObject) => ({
+    name: object.metadata?.name ?? '',
+    namespace: object.metadata?.namespace ?? '',
+    fieldManager,
+    force: true,
+  });
+
+  // Each kind: list the instance's objects by label and delete them one by one (Services have no
+  // deletecollection on every apiserver version, and a name list makes the cleanup log precise).
+  const deleters: { kind: string; list: (namespace: string, selector: string) => Promise<string[]>; remove: (namespace: string, name: string) => Promise<unknown> }[] = [
+    {
+      kind: 'Deployment',
+      list: async (namespace, selector) => names((await apps.listNamespacedDeployment({ namespace, labelSelector: selector })).items),
+      remove: (namespace, name) => apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Background' }),
+    },
+    {
+      kind: 'Service',
+      list: async (namespace, selector) => names((await core.listNamespacedService({ namespace, labelSelector: selector })).items),
+      remove: (namespace, name) => core.deleteNamespacedService({ namespace, name }),
+    },
+    {
+      kind: 'ConfigMap',
+      list: async (namespace, selector) => names((await core.listNamespacedConfigMap({ namespace, labelSelector: selector })).items),
+      remove: (namespace, name) => core.deleteNamespacedConfigMap({ namespace, name }),
+    },
+    {
+      kind: 'ExternalBookDefinition',
+      list: async (namespace, selector) =>
+        names(((await custom.listNamespacedCustomObject({ ...ebd, namespace, labelSelector: selector })) as { items: KubernetesObject[] }).items),
+      remove: (namespace, name) => custom.deleteNamespacedCustomObject({ ...ebd, namespace, name }),
+    },
+    {
+      // Written by the library-service, but it belongs to the instance and must not outlive it.
+      kind: 'Secret',
+      list: async (namespace, selector) => names((await core.listNamespacedSecret({ namespace, labelSelector: selector })).items),
+      remove: (namespace, name) => core.deleteNamespacedSecret({ namespace, name }),
+    },
+  ];
+
+  return {
+    applyConfigMap: (desired) => core.patchNamespacedConfigMap({ ...target(desired), body: desired }, applyOptions),
+    applyService: (desired) => core.patchNamespacedService({ ...target(desired), body: desired }, applyOptions),
+    applyDeployment: (desired) => apps.patchNamespacedDeployment({ ...target(desired), body: desired }, applyOptions),
+    applyExternalBook: async (desired) =>
+      (await custom.patchNamespacedCustomObject({ ...ebd, ...target(desired), body: desired }, applyOptions)) as ExternalBookDefinition,
+    async deleteAll(namespace, instanceId) {
+      const selector = labelSelector({ [bdkLabels.instanceId]: instanceId });
+      const deleted: string[] = [];
+      for (const { kind, list, remove } of deleters) {
+        for (const name of await list(namespace, selector)) {
+          try {
+            await remove(namespace, name);
+            deleted.push(`${kind}/${name}`);
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+        }
+      }
+      return deleted;
+    },
+  };
+}
+
+function names(items: KubernetesObject[]): string[] {
+  return items.map((item) => item.metadata?.name ?? '').filter(Boolean);
+}

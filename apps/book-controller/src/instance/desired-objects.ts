@@ -1,0 +1,246 @@
+// What a BookInstanceDefinition should look like in its customer namespace: pure builders of the ConfigMap,
+// Service, Deployment and ExternalBookDefinition, with the labels and annotation every BDK app selects by.
+import {
+  bdkAnnotations,
+  bdkLabels,
+  bookWorkloadName,
+  credentialEnvName,
+  credentialSecretKey,
+  credentialsSecretName,
+  externalBookDefinitionResource,
+  managedByBdk,
+  type BookDefinition,
+  type BookInstanceDefinition,
+  type ExternalBookDefinition,
+} from '@bdk/k8s';
+import type { V1ConfigMap, V1Container, V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
+import { bookImage, bookUrl, type ControllerConfig } from '../config.js';
+import { contentHash } from '../runtime/object-compare.js';
+
+/** Hash of everything the controller sets on a child, so a change it makes (a field removed, too) is seen. */
+export const appliedHashAnnotation = 'bdk.voyager.io/applied-hash';
+/** On the pod template: a changed book descriptor rolls the pods, which read it once at start-up. */
+export const descriptorHashAnnotation = 'bdk.voyager.io/descriptor-hash';
+/** Where the book container finds its descriptor (book.json) and settings (settings.json). */
+export const descriptorMountPath = '/etc/bdk/book';
+/** Pinned: a sidecar that changes under a running book is an outage nobody asked for. */
+export const tailscaleImage = 'ghcr.io/tailscale/tailscale:v1.88.2';
+/** Key of the optional Tailscale auth key in the instance's credentials Secret (a credential of that name). */
+export const tailscaleAuthKeyCredential = 'tailscale_authkey';
+
+/** Who an instance is, as every child records it. */
+export interface InstanceIdentity {
+  /** The API's instance id (label), or the object's uid for an instance created without the API. */
+  instanceId: string;
+  bookId: string;
+  /** The BookDefinition's spec.name. */
+  bookName: string;
+  customerNamespace: string;
+  /** Name of the Deployment, Service, ConfigMap and ExternalBookDefinition. */
+  workloadName: string;
+  /** `<bdk namespace>/<instance name>`, the annotation that maps a child back to its instance. */
+  instanceRef: string;
+}
+
+export function instanceIdOf(instance: BookInstanceDefinition): string {
+  return instance.metadata.labels?.[bdkLabels.instanceId] ?? instance.metadata.uid ?? '';
+}
+
+export function identify(instance: BookInstanceDefinition, book: BookDefinition): InstanceIdentity {
+  const instanceId = instanceIdOf(instance);
+  return {
+    instanceId,
+    bookId: instance.metadata.labels?.[bdkLabels.bookId] ?? book.metadata.labels?.[bdkLabels.bookId] ?? book.metadata.uid ?? '',
+    bookName: book.spec.name,
+    customerNamespace: instance.spec.customer.namespace,
+    workloadName: bookWorkloadName(book.spec.name, instanceId),
+    instanceRef: `${instance.metadata.namespace ?? ''}/${instance.metadata.name ?? ''}`,
+  };
+}
+
+/** Labels on every child; the selector of the Deployment and Service is the instance-id label alone. */
+export function childLabels(id: InstanceIdentity): Record<string, string> {
+  return {
+    [bdkLabels.instanceId]: id.instanceId,
+    [bdkLabels.bookId]: id.bookId,
+    [bdkLabels.bookName]: id.bookName,
+    [bdkLabels.managedBy]: managedByBdk,
+    [bdkLabels.name]: id.bookName,
+    [bdkLabels.instance]: id.workloadName,
+  };
+}
+
+function selectorLabels(id: InstanceIdentity): Record<string, string> {
+  return { [bdkLabels.instanceId]: id.instanceId };
+}
+
+function childMetadata(id: InstanceIdentity) {
+  return {
+    name: id.workloadName,
+    namespace: id.customerNamespace,
+    labels: childLabels(id),
+    annotations: { [bdkAnnotations.instanceRef]: id.instanceRef },
+  };
+}
+
+/** Stamps the hash of the object as built, so the next reconcile can tell whether its own intent changed. */
+function withAppliedHash<T extends { metadata?: { annotations?: Record<string, string> } }>(object: T): T {
+  const hash = contentHash(object);
+  const metadata = object.metadata ?? {};
+  return { ...object, metadata: { ...metadata, annotations: { ...metadata.annotations, [appliedHashAnnotation]: hash } } };
+}
+
+/** The book's descriptor as the book and its customers see it. */
+export function bookDescriptor(book: BookDefinition) {
+  const { name, version, description, schema, capabilities, runtime, integrations, prompts } = book.spec;
+  return { name, version, description, schema, capabilities, runtime, integrations, prompts };
+}
+
+export function desiredConfigMap(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition): V1ConfigMap {
+  return withAppliedHash({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: childMetadata(id),
+    data: {
+      'book.json': JSON.stringify(bookDescriptor(book), null, 2) + '\n',
+      'settings.json': JSON.stringify(instance.spec.configuration?.custom_settings ?? {}, null, 2) + '\n',
+    },
+  });
+}
+
+export function desiredService(id: InstanceIdentity, config: ControllerConfig): V1Service {
+  return withAppliedHash({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMetadata(id),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(id),
+      ports: [{ name: 'http', protocol: 'TCP', port: config.bookPort, targetPort: 'http' }],
+    },
+  });
+}
+
+/** Each credential as an environment variable read from its Secret (values never pass through the controller). */
+function credentialEnv(id: InstanceIdentity, instance: BookInstanceDefinition): V1EnvVar[] {
+  return (instance.spec.credentials ?? []).map((credential) => ({
+    name: credentialEnvName(credential.name),
+    valueFrom: {
+      secretKeyRef: {
+        name: credential.secretRef?.name ?? credentialsSecretName(id.bookName, id.instanceId),
+        key: credential.secretRef?.key ?? credentialSecretKey(credential.name),
+      },
+    },
+  }));
+}
+
+function bookContainer(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition, config: ControllerConfig): V1Container {
+  const configuration = instance.spec.configuration ?? {};
+  const resources = instance.spec.deployment?.resources ?? {};
+  const requests: Record<string, string> = {};
+  if (resources.cpu) requests['cpu'] = resources.cpu;
+  if (resources.memory) requests['memory'] = resources.memory;
+  return {
+    name: 'book',
+    image: bookImage(config, book.spec.name, book.spec.version),
+    ports: [{ name: 'http', containerPort: config.bookPort, protocol: 'TCP' }],
+    env: [
+      { name: 'BDK_INSTANCE_ID', value: id.instanceId },
+      { name: 'BDK_BOOK_ID', value: id.bookId },
+      { name: 'BDK_BOOK_NAME', value: book.spec.name },
+      { name: 'BDK_BOOK_VERSION', value: book.spec.version },
+      { name: 'BDK_ENVIRONMENT', value: configuration.environment ?? 'production' },
+      { name: 'BDK_LOG_LEVEL', value: configuration.log_level ?? 'info' },
+      { name: 'BDK_BOOK_PORT', value: String(config.bookPort) },
+      { name: 'BDK_BOOK_DESCRIPTOR', value: `${descriptorMountPath}/book.json` },
+      ...credentialEnv(id, instance),
+    ],
+    resources: Object.keys(requests).length > 0 ? { requests } : undefined,
+    volumeMounts: [{ name: 'book-descriptor', mountPath: descriptorMountPath, readOnly: true }],
+    // Ready once the book accepts connections, so the Service only sends triggers to books that listen.
+    readinessProbe: { tcpSocket: { port: 'http' } },
+  };
+}
+
+/**
+ * Joins the pod to the customer's tailnet in userspace mode (no NET_ADMIN needed). State lives in an emptyDir,
+ * not a Kubernetes Secret, so the pod needs no API access; the auth key is the instance's optional
+ * `tailscale_authkey` credential.
+ */
+function tailscaleContainer(id: InstanceIdentity): V1Container {
+  return {
+    name: 'tailscale',
+    image: tailscaleImage,
+    env: [
+      { name: 'TS_USERSPACE', value: 'true' },
+      { name: 'TS_HOSTNAME', value: `${id.workloadName}-${id.customerNamespace}`.slice(0, 63) },
+      { name: 'TS_STATE_DIR', value: '/var/lib/tailscale' },
+      { name: 'TS_KUBE_SECRET', value: '' },
+      { name: 'TS_ACCEPT_DNS', value: 'false' },
+      {
+        name: 'TS_AUTHKEY',
+        valueFrom: {
+          secretKeyRef: {
+            name: credentialsSecretName(id.bookName, id.instanceId),
+            key: credentialSecretKey(tailscaleAuthKeyCredential),
+            optional: true,
+          },
+        },
+      },
+    ],
+    volumeMounts: [{ name: 'tailscale-state', mountPath: '/var/lib/tailscale' }],
+  };
+}
+
+export function desiredDeployment(
+  id: InstanceIdentity,
+  instance: BookInstanceDefinition,
+  book: BookDefinition,
+  config: ControllerConfig,
+  configMap: V1ConfigMap,
+): V1Deployment {
+  const tailscale = instance.spec.networking?.tailscale?.enabled === true;
+  const labels = childLabels(id);
+  return withAppliedHash({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMetadata(id),
+    spec: {
+      replicas: instance.spec.deployment?.replicas ?? 1,
+      selector: { matchLabels: selectorLabels(id) },
+      template: {
+        metadata: {
+          labels,
+          annotations: { [bdkAnnotations.instanceRef]: id.instanceRef, [descriptorHashAnnotation]: contentHash(configMap.data) },
+        },
+        spec: {
+          containers: [bookContainer(id, instance, book, config), ...(tailscale ? [tailscaleContainer(id)] : [])],
+          volumes: [
+            { name: 'book-descriptor', configMap: { name: id.workloadName } },
+            ...(tailscale ? [{ name: 'tailscale-state', emptyDir: {} }] : []),
+          ],
+        },
+      },
+    },
+  });
+}
+
+export function desiredExternalBook(
+  id: InstanceIdentity,
+  instance: BookInstanceDefinition,
+  book: BookDefinition,
+  config: ControllerConfig,
+): ExternalBookDefinition {
+  const { name, version, description, capabilities, schema, integrations } = book.spec;
+  return withAppliedHash({
+    apiVersion: externalBookDefinitionResource.apiVersion,
+    kind: externalBookDefinitionResource.kind,
+    metadata: childMetadata(id),
+    spec: {
+      bookRef: { name: book.metadata.name ?? instance.spec.bookRef.name, version: book.spec.version },
+      instanceRef: { name: instance.metadata.name ?? '', namespace: instance.metadata.namespace ?? '' },
+      descriptor: { name, version, description, capabilities, schema, integrations },
+      endpoint: { url: bookUrl(config, id.workloadName, id.customerNamespace), service: id.workloadName, port: config.bookPort },
+    },
+  });
+}
