@@ -1,0 +1,207 @@
+// The handlers without a server (connect's createHandlerContext) and without an apiserver: fakes record what
+// would have been written. The real apiserver, Envoy and Model Manager are in test/.
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, createHandlerContext, type HandlerContext } from '@connectrpc/connect';
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { ApiException } from '@kubernetes/client-node';
+import { BookLibraryService, CreateBookInstanceRequestSchema, CreateBookRequestSchema, PromptSchema } from '@bdk/proto';
+import { bdkLabels, type BookDefinition, type BookInstanceDefinition, type CustomResourceClient } from '@bdk/k8s';
+import { createLogger } from '@bdk/service-runtime';
+import { createLibraryService, type LibraryDeps } from './library-service.js';
+
+const bookId = '3f0e7a52-7d0c-4bde-9a3c-1f1b2d8c9e01';
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+interface Recorded {
+  books: BookDefinition[];
+  instances: BookInstanceDefinition[];
+  secrets: { namespace: string; name: string; data: Record<string, string> }[];
+  deletedSecrets: string[];
+  promptCalls: string[];
+  logs: string[];
+}
+
+function fakeClient<T extends { metadata: { name?: string; labels?: Record<string, string> } }>(
+  stored: T[],
+  failCreate: () => unknown,
+): CustomResourceClient<T> {
+  const matches = (item: T, selector = '') =>
+    selector.split(',').filter(Boolean).every((term) => {
+      const [key = '', value] = term.split('=');
+      return value === undefined ? key in (item.metadata.labels ?? {}) : item.metadata.labels?.[key] === value;
+    });
+  return {
+    type: {} as CustomResourceClient<T>['type'],
+    get: () => Promise.reject(new Error('unused')),
+    find: (_ns, name) => Promise.resolve(stored.find((item) => item.metadata.name === name)),
+    list: (_ns, options) => Promise.resolve({ items: stored.filter((item) => matches(item, options?.labelSelector)), metadata: {} }),
+    create: (_ns, body) => {
+      const failure = failCreate();
+      if (failure) return Promise.reject(failure as Error);
+      if (stored.some((item) => item.metadata.name === body.metadata.name)) return Promise.reject(new ApiException(409, 'exists', '{}', {}));
+      const created = { ...body, metadata: { ...body.metadata, creationTimestamp: '2024-01-01T00:00:00Z' } } as T;
+      stored.push(created);
+      return Promise.resolve(created);
+    },
+    mergePatch: () => Promise.reject(new Error('unused')),
+    mergePatchStatus: () => Promise.reject(new Error('unused')),
+    delete: () => Promise.resolve(),
+  };
+}
+
+let recorded: Recorded;
+let failInstanceCreate: unknown;
+let promptFailure: ConnectError | undefined;
+
+function deps(): LibraryDeps {
+  return {
+    namespace: 'bdk',
+    resources: {
+      books: fakeClient(recorded.books, () => undefined),
+      instances: fakeClient(recorded.instances, () => failInstanceCreate),
+    },
+    core: {
+      readNamespace: () => Promise.resolve({ metadata: { name: 'customer-acme' } }),
+      createNamespace: () => Promise.reject(new Error('unused')),
+      createNamespacedSecret: ({ namespace, body }) => {
+        recorded.secrets.push({ namespace, name: body.metadata?.name ?? '', data: body.data ?? {} });
+        return Promise.resolve(body);
+      },
+      deleteNamespacedSecret: ({ namespace, name }) => {
+        recorded.deletedSecrets.push(`${namespace}/${name}`);
+        return Promise.resolve({});
+      },
+      readNamespacedSecret: () => Promise.reject(new Error('unused')),
+      patchNamespacedSecret: () => Promise.reject(new Error('unused')),
+    } as LibraryDeps['core'],
+    prompts: (name, version) => {
+      recorded.promptCalls.push(`${name}@${version}`);
+      if (promptFailure) return Promise.reject(promptFailure);
+      return Promise.resolve([create(PromptSchema, { name: 'triage', template: 'Classify {{issue}}' })]);
+    },
+    logger: createLogger('library-service', { write: (line) => recorded.logs.push(line) }),
+  };
+}
+
+function context(method: 'createBook' | 'createBookInstance'): HandlerContext {
+  return createHandlerContext({
+    service: BookLibraryService,
+    method: BookLibraryService.method[method],
+    protocolName: 'grpc',
+    requestMethod: 'POST',
+    url: `http://127.0.0.1/bdk.v1.BookLibraryService/${method}`,
+  });
+}
+
+async function codeOf(promise: unknown): Promise<[Code, string]> {
+  try {
+    await promise;
+  } catch (error) {
+    const connectError = ConnectError.from(error);
+    return [connectError.code, connectError.rawMessage];
+  }
+  throw new Error('expected an error');
+}
+
+beforeEach(() => {
+  recorded = { books: [], instances: [], secrets: [], deletedSecrets: [], promptCalls: [], logs: [] };
+  failInstanceCreate = undefined;
+  promptFailure = undefined;
+});
+
+describe('createBook', () => {
+  it('stores the book with its prompts under a new UUID and asks the sidecar for 201', async () => {
+    const ctx = context('createBook');
+    const service = createLibraryService(deps());
+    const answer = await service.createBook(create(CreateBookRequestSchema, { name: 'customer-support', version: '1.0.0' }), ctx);
+    expect(answer).toMatchObject({ name: 'customer-support', version: '1.0.0' });
+    expect(answer.bookId).toMatch(uuid);
+    expect(ctx.responseHeader.get('x-bdk-http-status')).toBe('201');
+    expect(recorded.promptCalls).toEqual(['customer-support@1.0.0']);
+    expect(recorded.books).toHaveLength(1);
+    expect(recorded.books[0]?.metadata).toMatchObject({
+      name: 'customer-support-1-0-0',
+      namespace: 'bdk',
+      labels: { [bdkLabels.bookId]: answer.bookId, [bdkLabels.bookName]: 'customer-support', [bdkLabels.managedBy]: 'bdk' },
+    });
+    expect(recorded.books[0]?.spec.prompts).toEqual([{ name: 'triage', template: 'Classify {{issue}}' }]);
+  });
+
+  it('refuses an invalid request before calling the Model Manager or writing anything', async () => {
+    const service = createLibraryService(deps());
+    const [code, message] = await codeOf(service.createBook(create(CreateBookRequestSchema, { name: 'Customer Support', version: '1.0.0' }), context('createBook')));
+    expect(code).toBe(Code.InvalidArgument);
+    expect(message).toMatch(/^name: must be a DNS label/);
+    expect(recorded.promptCalls).toEqual([]);
+    expect(recorded.books).toEqual([]);
+  });
+
+  it('creates nothing when the Model Manager is unavailable', async () => {
+    promptFailure = new ConnectError('Model Manager unavailable', Code.Unavailable);
+    const service = createLibraryService(deps());
+    const [code] = await codeOf(service.createBook(create(CreateBookRequestSchema, { name: 'customer-support', version: '1.0.0' }), context('createBook')));
+    expect(code).toBe(Code.Unavailable);
+    expect(recorded.books).toEqual([]);
+  });
+
+  it('answers ALREADY_EXISTS for the same name and version', async () => {
+    const service = createLibraryService(deps());
+    const request = create(CreateBookRequestSchema, { name: 'customer-support', version: '1.0.0' });
+    await service.createBook(request, context('createBook'));
+    const [code, message] = await codeOf(service.createBook(request, context('createBook')));
+    expect(code).toBe(Code.AlreadyExists);
+    expect(message).toMatch(/^book customer-support version 1\.0\.0 already exists/);
+  });
+});
+
+describe('createBookInstance', () => {
+  beforeEach(() => {
+    recorded.books.push({
+      apiVersion: 'bdk.voyager.io/v1',
+      kind: 'BookDefinition',
+      metadata: { name: 'customer-support-1-0-0', labels: { [bdkLabels.bookId]: bookId } },
+      spec: { name: 'customer-support', version: '1.0.0' },
+    });
+  });
+  const seedInstance = {
+    bookId,
+    customerNamespace: 'customer-acme',
+    organizationId: 'org-uuid-123',
+    credentials: [
+      { name: 'zendesk_api_key', value: 'encrypted_api_key' },
+      { name: 'signing_key', source: 'generated' },
+    ],
+  };
+
+  it('writes values to the Secret and only references to the CR', async () => {
+    const ctx = context('createBookInstance');
+    const answer = await createLibraryService(deps()).createBookInstance(create(CreateBookInstanceRequestSchema, seedInstance), ctx);
+    expect(answer).toMatchObject({ bookId, customerNamespace: 'customer-acme', status: 'Pending' });
+    expect(ctx.responseHeader.get('x-bdk-http-status')).toBe('201');
+    const secret = recorded.secrets[0];
+    expect(Buffer.from(secret?.data['zendesk_api_key'] ?? '', 'base64').toString()).toBe('encrypted_api_key');
+    expect(Buffer.from(secret?.data['signing_key'] ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = JSON.stringify(recorded.instances);
+    expect(stored).not.toContain('encrypted_api_key');
+    expect(recorded.instances[0]?.spec.credentials?.map((credential) => credential.secretRef)).toEqual([
+      { name: secret?.name, key: 'zendesk_api_key' },
+      { name: secret?.name, key: 'signing_key' },
+    ]);
+    expect(recorded.logs.join('\n')).not.toContain('encrypted_api_key');
+  });
+
+  it('removes the Secret it wrote when the CR cannot be created', async () => {
+    failInstanceCreate = new ApiException(503, 'unavailable', '{"message":"etcd leader changed"}', {});
+    const [code] = await codeOf(createLibraryService(deps()).createBookInstance(create(CreateBookInstanceRequestSchema, seedInstance), context('createBookInstance')));
+    expect(code).toBe(Code.Unavailable);
+    expect(recorded.secrets).toHaveLength(1);
+    expect(recorded.deletedSecrets).toEqual([`customer-acme/${recorded.secrets[0]?.name}`]);
+  });
+
+  it('answers NOT_FOUND for an unknown book', async () => {
+    const request = create(CreateBookInstanceRequestSchema, { ...seedInstance, bookId: '00000000-0000-4000-8000-000000000000' });
+    const [code, message] = await codeOf(createLibraryService(deps()).createBookInstance(request, context('createBookInstance')));
+    expect([code, message]).toEqual([Code.NotFound, 'book 00000000-0000-4000-8000-000000000000 not found']);
+    expect(recorded.secrets).toEqual([]);
+  });
+});
