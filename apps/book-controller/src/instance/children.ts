@@ -30,7 +30,9 @@ const applyOptions = setHeaderOptions('Content-Type', PatchStrategy.ServerSideAp
 export function upToDate(observed: KubernetesObject | undefined, desired: KubernetesObject): boolean {
   if (!observed) return false;
   const hash = (object: KubernetesObject) => object.metadata?.annotations?.[appliedHashAnnotation];
-  return hash(observed) !== undefined && hash(observed) === hash(desired) && containsDesired(observed, desired);
+  // apiVersion and kind are not compared: items of a typed list come without them.
+  const { apiVersion: _apiVersion, kind: _kind, ...fields } = desired;
+  return hash(observed) !== undefined && hash(observed) === hash(desired) && containsDesired(observed, fields);
 }
 
 export interface ChildWriter {
