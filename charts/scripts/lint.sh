@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `nx run charts:lint` (with ESLint on the tests): `helm lint --strict` of every chart with its defaults, so a
+# warning fails too. charts/test/lint.test.ts lints each ci/*-values.yaml scenario as well.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/helm-env.sh"
+for chart in "${all_charts[@]}"; do
+  "$helm" lint --strict "$charts_root/$chart"
+done

@@ -1,0 +1,252 @@
+// What the three app charts share, read from their rendered objects: the pod the apps' env contract expects
+// (ports, probes, env, a non-root read-only container), the Envoy sidecar exactly where the REST API needs it with
+// the config and descriptor from their one source, the Service, and least-privilege RBAC bound to the pod's
+// ServiceAccount.
+import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1ConfigMap,
+  V1Container,
+  V1Deployment,
+  V1Role,
+  V1RoleBinding,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { descriptorSetPath, toolchainVersions, workspaceRoot } from '@bdk/testing';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { appCharts, assertGenerated, chartPath, render, renderError, sidecarCharts, type AppChart, type Rendered } from './helm.js';
+import { fullCrud, grant, permissions, wildcards } from './rbac.js';
+
+beforeAll(() => assertGenerated());
+
+const namespace = 'bdk-system';
+
+function appVersion(chart: AppChart): string {
+  return (parse(readFileSync(path.join(chartPath(chart), 'Chart.yaml'), 'utf8')) as { appVersion: string }).appVersion;
+}
+
+function container(deployment: V1Deployment, name: string): V1Container {
+  const found = deployment.spec?.template.spec?.containers.find((c) => c.name === name);
+  if (!found) throw new Error(`no container ${name} in ${deployment.metadata?.name}`);
+  return found;
+}
+
+function env(c: V1Container): Record<string, string | undefined> {
+  return Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+}
+
+/** Role and ClusterRole permissions exactly as each app's design needs them. */
+const expectedPermissions: Record<AppChart, { Role: string[]; ClusterRole: string[] }> = {
+  'library-service': {
+    Role: grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], fullCrud),
+    ClusterRole: [...grant('', ['namespaces'], ['get', 'create']), ...grant('', ['secrets'], ['get', 'create', 'update', 'patch', 'delete'])],
+  },
+  'book-controller': {
+    Role: [
+      ...grant('bdk.voyager.io', ['bookinstancedefinitions'], ['get', 'list', 'watch', 'update', 'patch']),
+      ...grant('bdk.voyager.io', ['bookinstancedefinitions/status'], ['get', 'update', 'patch']),
+      ...grant('bdk.voyager.io', ['bookinstancedefinitions/finalizers'], ['update']),
+      ...grant('bdk.voyager.io', ['bookdefinitions'], ['get', 'list', 'watch']),
+      ...grant('coordination.k8s.io', ['leases'], ['get', 'create', 'update', 'patch']),
+    ],
+    ClusterRole: [
+      ...grant('apps', ['deployments'], fullCrud),
+      ...grant('', ['services', 'configmaps', 'secrets'], fullCrud),
+      ...grant('bdk.voyager.io', ['externalbookdefinitions'], fullCrud),
+      ...grant('', ['namespaces'], ['get', 'create']),
+      ...grant('', ['events'], ['create', 'patch']),
+      ...grant('events.k8s.io', ['events'], ['create', 'patch']),
+    ],
+  },
+  'webhook-router': {
+    Role: grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], ['get', 'list', 'watch']),
+    ClusterRole: [],
+  },
+};
+
+describe.each(appCharts)('%s', (chart) => {
+  let rendered: Rendered;
+  let deployment: V1Deployment;
+  let app: V1Container;
+  const fullname = `bdk-${chart}`;
+
+  beforeAll(async () => {
+    rendered = await render(chart, { release: 'bdk', namespace });
+    deployment = rendered.one<V1Deployment>('Deployment', fullname);
+    app = container(deployment, chart);
+  });
+
+  describe('app container', () => {
+    it('runs the chart appVersion of ghcr.io/voyager/bdk-<app>, or a pinned digest', async () => {
+      expect(app.image).toBe(`ghcr.io/voyager/bdk-${chart}:${appVersion(chart)}`);
+      const digest = `sha256:${'ab'.repeat(32)}`;
+      const pinned = await render(chart, { set: { 'image.digest': digest, 'image.tag': 'ignored' } });
+      expect(container(pinned.one<V1Deployment>('Deployment'), chart).image).toBe(`ghcr.io/voyager/bdk-${chart}@${digest}`);
+    });
+
+    it('listens for gRPC on 9090 and serves health and metrics on 9464', () => {
+      expect(app.ports).toEqual([
+        { name: 'grpc', containerPort: 9090, protocol: 'TCP' },
+        { name: 'admin', containerPort: 9464, protocol: 'TCP' },
+      ]);
+      expect(app.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'admin' });
+      expect(app.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'admin' });
+      expect(app.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'admin' });
+    });
+
+    it('gets the shared env contract, with BDK_NAMESPACE the release namespace and no KUBECONFIG', () => {
+      expect(env(app)).toMatchObject({ GRPC_HOST: '0.0.0.0', GRPC_PORT: '9090', ADMIN_PORT: '9464', BDK_NAMESPACE: namespace, LOG_LEVEL: 'info' });
+      expect(env(app)).not.toHaveProperty('KUBECONFIG');
+      expect(deployment.spec?.template.spec?.automountServiceAccountToken).toBe(true);
+    });
+
+    it('runs as a non-root user with a read-only root filesystem and no capabilities', () => {
+      const pod = deployment.spec?.template.spec;
+      expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of pod?.containers ?? []) {
+        expect([c.name, c.securityContext]).toEqual([
+          c.name,
+          expect.objectContaining({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }),
+        ]);
+        expect([c.name, c.resources?.requests, c.resources?.limits?.['memory']]).toEqual([c.name, expect.any(Object), expect.any(String)]);
+      }
+      // The one writable place the app gets.
+      expect(app.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    });
+
+    it('runs as its own ServiceAccount', () => {
+      const account = rendered.one<V1ServiceAccount>('ServiceAccount');
+      expect(deployment.spec?.template.spec?.serviceAccountName).toBe(account.metadata.name);
+      expect(account.metadata.name).toBe(fullname);
+    });
+  });
+
+  describe('Service', () => {
+    it('exposes grpc 9090, metrics 9464, and http 8080 where the Envoy sidecar serves REST', () => {
+      const service = rendered.one<V1Service>('Service', fullname);
+      const ports = (service.spec?.ports ?? []).map((p) => [p.name, p.port, p.targetPort]);
+      const expected = [
+        ['grpc', 9090, 'grpc'],
+        ...(sidecarCharts.includes(chart) ? [['http', 8080, 'http']] : []),
+        ['metrics', 9464, 'admin'],
+      ];
+      expect(ports).toEqual(expected);
+    });
+
+    it('selects the pods and targets ports they declare', () => {
+      const service = rendered.one<V1Service>('Service', fullname);
+      const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+      expect(podLabels).toMatchObject(service.spec?.selector ?? { missing: 'selector' });
+      expect(deployment.spec?.selector.matchLabels).toEqual(service.spec?.selector);
+      const declared = (deployment.spec?.template.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.name));
+      for (const port of service.spec?.ports ?? []) expect(declared).toContain(port.targetPort);
+    });
+  });
+
+  describe('Envoy sidecar', () => {
+    const hasSidecar = sidecarCharts.includes(chart);
+
+    it(hasSidecar ? 'is in the pod, at the pinned Envoy version, serving http on 8080' : 'is absent: nothing serves REST here', () => {
+      const names = (deployment.spec?.template.spec?.containers ?? []).map((c) => c.name);
+      if (!hasSidecar) {
+        expect(names).toEqual([chart]);
+        expect(rendered.all<V1ConfigMap>('ConfigMap')).toEqual([]);
+        return;
+      }
+      expect(names).toEqual([chart, 'envoy']);
+      const envoy = container(deployment, 'envoy');
+      expect(envoy.image).toBe(`envoyproxy/envoy:v${toolchainVersions()['ENVOY_VERSION']}`);
+      expect(envoy.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+      expect(envoy.readinessProbe?.tcpSocket).toEqual({ port: 'http' });
+    });
+
+    if (!hasSidecar) return;
+
+    it('gets envoy/sidecar.yaml and the generated descriptor set, byte for byte, from the ConfigMap', () => {
+      const configMap = rendered.one<V1ConfigMap>('ConfigMap', `${fullname}-envoy`);
+      expect(configMap.data?.['envoy.yaml']).toBe(readFileSync(path.join(workspaceRoot, 'envoy', 'sidecar.yaml'), 'utf8'));
+      const descriptor = Buffer.from(configMap.binaryData?.['bdk.binpb'] ?? '', 'base64');
+      expect(descriptor.equals(readFileSync(descriptorSetPath()))).toBe(true);
+    });
+
+    it('mounts them where Envoy is told to read them', () => {
+      const envoy = container(deployment, 'envoy');
+      const configMap = rendered.one<V1ConfigMap>('ConfigMap', `${fullname}-envoy`);
+      const volumes = deployment.spec?.template.spec?.volumes ?? [];
+      /** Where a ConfigMap key appears in the Envoy container's filesystem. */
+      const mountedAt = (key: string) => {
+        const volume = volumes.find((v) => v.configMap?.name === configMap.metadata.name && v.configMap.items?.some((i) => i.key === key));
+        const item = volume?.configMap?.items?.find((i) => i.key === key);
+        const mount = envoy.volumeMounts?.find((m) => m.name === volume?.name);
+        return mount && item ? path.posix.join(mount.mountPath, item.path) : `${key} not mounted`;
+      };
+      const args = envoy.args ?? [];
+      expect(args[args.indexOf('--config-path') + 1]).toBe(mountedAt('envoy.yaml'));
+      const transcoder = JSON.stringify(parse(configMap.data?.['envoy.yaml'] ?? ''));
+      const descriptorPath = /"proto_descriptor":"([^"]+)"/.exec(transcoder)?.[1];
+      expect(descriptorPath).toBe(mountedAt('bdk.binpb'));
+    });
+
+    it('rolls the pods when the Envoy config changes', async () => {
+      const checksum = (d: V1Deployment) => d.spec?.template.metadata?.annotations?.['checksum/envoy-config'];
+      expect(checksum(deployment)).toMatch(/^[a-f0-9]{64}$/);
+      const renamed = await render(chart, { release: 'other', namespace });
+      expect(checksum(renamed.one<V1Deployment>('Deployment'))).not.toBe(checksum(deployment));
+    });
+  });
+
+  describe('RBAC', () => {
+    it('grants exactly the permissions the app needs, in the release namespace and cluster-wide', () => {
+      const roles = rendered.all<V1Role>('Role');
+      const clusterRoles = rendered.all<V1ClusterRole>('ClusterRole');
+      expect(roles.map((r) => r.metadata.namespace)).toEqual([namespace]);
+      expect(permissions(roles[0]?.rules)).toEqual([...expectedPermissions[chart].Role].sort());
+      expect(permissions(clusterRoles.flatMap((r) => r.rules ?? []))).toEqual([...expectedPermissions[chart].ClusterRole].sort());
+    });
+
+    it('has no wildcard verb, resource or group, and no non-resource URL', () => {
+      for (const role of [...rendered.all<V1Role>('Role'), ...rendered.all<V1ClusterRole>('ClusterRole')]) {
+        expect([role.metadata.name, wildcards(role.rules)]).toEqual([role.metadata.name, []]);
+      }
+    });
+
+    it('binds each role to the pod ServiceAccount only, cluster roles under a name that includes the namespace', () => {
+      const bindings = [...rendered.all<V1RoleBinding>('RoleBinding'), ...rendered.all<V1ClusterRoleBinding>('ClusterRoleBinding')];
+      const roles = [...rendered.all<V1Role>('Role'), ...rendered.all<V1ClusterRole>('ClusterRole')];
+      expect(bindings.map((b) => `${b.roleRef.kind}/${b.roleRef.name}`).sort()).toEqual(roles.map((r) => `${r.kind}/${r.metadata.name}`).sort());
+      for (const binding of bindings) {
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: fullname, namespace }]);
+      }
+      for (const role of rendered.all<V1ClusterRole>('ClusterRole')) expect(role.metadata.name).toBe(`${namespace}-${fullname}`);
+    });
+
+    it('can be left to the operator: rbac.create=false, an existing ServiceAccount', async () => {
+      const without = await render(chart, { set: { 'rbac.create': false, serviceAccount: { create: false, name: 'platform-sa', annotations: {} } } });
+      expect(without.objects.map((o) => o.kind).filter((k) => /Role|ServiceAccount/.test(k))).toEqual([]);
+      expect(without.one<V1Deployment>('Deployment').spec?.template.spec?.serviceAccountName).toBe('platform-sa');
+      expect(await renderError(chart, { set: { 'serviceAccount.create': false } })).toMatch(/serviceAccount\.name is required/);
+    });
+  });
+
+  describe('names', () => {
+    it('stay within 63 characters, and apart, for the longest release name Helm accepts', async () => {
+      const release = 'r'.repeat(53);
+      const long = await render(chart, { release, namespace });
+      for (const object of long.objects) {
+        // DNS-label names (Services) and label values are limited to 63; other names may be longer.
+        if (object.kind === 'Service') expect(object.metadata.name.length).toBeLessThanOrEqual(63);
+        for (const value of Object.values(object.metadata.labels ?? {})) expect(value.length).toBeLessThanOrEqual(63);
+      }
+      expect(long.one<V1Service>('Service').metadata.name).toBe(`${release}-${chart}`.slice(0, 63).replace(/-+$/, ''));
+    });
+
+    it('use the release name alone when it already names the app, or fullnameOverride', async () => {
+      expect((await render(chart, { release: `prod-${chart}` })).one<V1Service>('Service').metadata.name).toBe(`prod-${chart}`);
+      expect((await render(chart, { set: { fullnameOverride: 'books' } })).one<V1Service>('Service').metadata.name).toBe('books');
+    });
+  });
+});
