@@ -1,17 +1,44 @@
 // The built library-service bundle as its own process: starts, reports SERVING over gRPC health and ready over HTTP,
 // exports metrics, logs JSON, and exits cleanly on SIGTERM.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startApp, type RunningApp } from '@bdk/testing';
 
 let app: RunningApp | undefined;
+let dir = '';
+let kubeconfig = '';
+
+// The service reads its kubeconfig at start and talks to the apiserver only per request: a cluster that is not
+// there is enough to start it (library-service.test.ts has the real one).
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'library-main-'));
+  kubeconfig = path.join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: none, user: {}}]',
+      'contexts: [{name: none, context: {cluster: none, user: none}}]',
+      'current-context: none',
+    ].join('\n'),
+  );
+});
 
 afterEach(async () => {
   await app?.stop();
 });
 
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
 describe('library-service main', () => {
   it('serves gRPC health, readiness and metrics, and stops gracefully on SIGTERM', async () => {
-    app = await startApp('library-service');
+    app = await startApp('library-service', { KUBECONFIG: kubeconfig });
     expect((await fetch(`http://127.0.0.1:${app.adminPort}/readyz`)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${app.adminPort}/metrics`)).text()).toContain('service="library-service"');
     expect(await app.stop()).toBe(0);

@@ -1,0 +1,92 @@
+// The seed's REST API end to end on this machine: HTTP client -> the real Envoy with envoy/sidecar.yaml -> the
+// built library-service -> a real kube-apiserver. Status codes and bodies are the seed's, errors are JSON.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { startApp, startEnvoy, startKubeEnv, type KubeEnv, type RunningApp, type RunningEnvoy } from '@bdk/testing';
+import { seedBook, seedInstance, startFakeModelManager, uuidPattern, type FakeModelManager } from './fixtures.js';
+
+const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+let kube: KubeEnv;
+let modelManager: FakeModelManager;
+let app: RunningApp;
+let envoy: RunningEnvoy;
+const started: { stop(): Promise<unknown> }[] = [];
+
+beforeAll(async () => {
+  kube = await startKubeEnv();
+  started.push(kube);
+  await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bdk' } } });
+  modelManager = await startFakeModelManager();
+  started.push({ stop: () => modelManager.close() });
+  app = await startApp('library-service', { KUBECONFIG: kube.kubeconfigPath, BDK_NAMESPACE: 'bdk', BDK_MODEL_MANAGER_URL: modelManager.url });
+  started.push(app);
+  envoy = await startEnvoy({ config: 'envoy/sidecar.yaml', upstreams: { app_grpc: app.grpcPort } });
+  started.push(envoy);
+}, 120_000);
+
+afterAll(async () => {
+  for (const component of started.reverse()) await component.stop();
+});
+
+async function rest(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${envoy.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: typeof body === 'string' || body === undefined ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, contentType: response.headers.get('content-type'), headers: response.headers, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+describe('the seed REST API through the sidecar', () => {
+  let bookId = '';
+
+  it('POST /api/v1/books answers 201 with exactly book_id, name, version and created_at', async () => {
+    const { status, headers, json } = await rest('POST', '/api/v1/books', seedBook);
+    expect(status).toBe(201);
+    expect(headers.get('x-bdk-http-status')).toBeNull();
+    expect(Object.keys(json).sort()).toEqual(['book_id', 'created_at', 'name', 'version']);
+    expect(json).toMatchObject({ name: 'customer-support', version: '1.0.0' });
+    expect(json['book_id']).toMatch(uuidPattern);
+    expect(json['created_at']).toMatch(rfc3339);
+    bookId = String(json['book_id']);
+  });
+
+  it('GET /api/v1/books/{book_id} answers the stored book in snake_case', async () => {
+    const { status, json } = await rest('GET', `/api/v1/books/${bookId}`);
+    expect(status).toBe(200);
+    expect(json['book']).toMatchObject({ book_id: bookId, name: 'customer-support', schema: { inputs: [{ name: 'customer_id', required: true }] } });
+  });
+
+  it('POST /api/v1/books/{book_id}/instances answers 201 with the seed fields and status Pending', async () => {
+    const { status, json } = await rest('POST', `/api/v1/books/${bookId}/instances`, seedInstance);
+    expect(status).toBe(201);
+    expect(Object.keys(json).sort()).toEqual(['book_id', 'created_at', 'customer_namespace', 'instance_id', 'status']);
+    expect(json).toMatchObject({ book_id: bookId, customer_namespace: 'customer-acme', status: 'Pending' });
+    expect(json['instance_id']).toMatch(uuidPattern);
+    expect(json['created_at']).toMatch(rfc3339);
+
+    const read = await rest('GET', `/api/v1/books/${bookId}/instances/${String(json['instance_id'])}`);
+    expect(read.status).toBe(200);
+    expect(JSON.stringify(read.json)).not.toContain('encrypted_api_key');
+    expect(read.json['instance']).toMatchObject({ credentials: [{ name: 'zendesk_api_key', secret_ref: { key: 'zendesk_api_key' } }] });
+  });
+
+  it('answers errors as google.rpc.Status JSON with the HTTP status of the gRPC code', async () => {
+    const cases: [string, string, unknown, number, number, RegExp][] = [
+      ['POST', '/api/v1/books', { ...seedBook, name: 'Customer Support' }, 400, 3, /^name: must be a DNS label/],
+      ['POST', '/api/v1/books', seedBook, 409, 6, /^book customer-support version 1\.0\.0 already exists/],
+      ['GET', '/api/v1/books/00000000-0000-4000-8000-000000000000', undefined, 404, 5, /^book 00000000-0000-4000-8000-000000000000 not found$/],
+      ['POST', '/api/v1/books/00000000-0000-4000-8000-000000000000/instances', seedInstance, 404, 5, /not found$/],
+      ['POST', '/api/v1/books', { ...seedBook, name: 'flaky-book' }, 503, 14, /^Model Manager unavailable/],
+      ['DELETE', `/api/v1/books/${bookId}`, undefined, 400, 9, /still has instances/],
+      ['POST', '/api/v1/books', '{"name": "customer-support",', 400, 3, /./],
+    ];
+    for (const [method, path, body, httpStatus, code, message] of cases) {
+      const { status, contentType, json } = await rest(method, path, body);
+      expect({ method, path, status, contentType }).toEqual({ method, path, status: httpStatus, contentType: 'application/json' });
+      expect(json['code']).toBe(code);
+      expect(String(json['message'])).toMatch(message);
+    }
+  });
+});
