@@ -11,7 +11,6 @@ import http2 from 'node:http2';
 import {
   BookControllerService,
   BookLibraryService,
-
   DeliverWebhookResponseSchema,
   WebhookService,
 } from '@bdk/proto';
@@ -119,9 +118,52 @@ describe('BookLibraryService through the Envoy sidecar', () => {
     expect(json).toMatchObject({ code: Code.InvalidArgument, message: 'name: must not be empty' });
   });
 
-  it('answers 404 for a path that maps to no RPC', async () => {
-    const response = await fetch(`${envoy.url}/api/v1/nothing-here`);
-    expect(response.status).toBe(404);
+  it('keeps the JSON of a gRPC-originated error as the transcoder prints it', async () => {
+    const response = await fetch(`${envoy.url}/api/v1/books/unknown`);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ code: Code.NotFound, message: 'book unknown not found', details: [] });
+  });
+});
+
+// Errors Envoy answers itself, without the app (envoy/sidecar.yaml local_reply_config): JSON shaped like
+// google.rpc.Status, as the app's own errors are, never Envoy's plain text.
+describe("the sidecar's own errors", () => {
+  async function localReply(url: string, init?: RequestInit) {
+    const response = await fetch(url, init);
+    const text = await response.text();
+    return { status: response.status, contentType: response.headers.get('content-type'), json: JSON.parse(text) as { code: number; message: string } };
+  }
+
+  it('answers a malformed JSON body 400 INVALID_ARGUMENT with the parser message', async () => {
+    const reply = await localReply(`${envoy.url}/api/v1/books`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": "customer-support",' });
+    expect(reply).toMatchObject({ status: 400, contentType: 'application/json', json: { code: Code.InvalidArgument } });
+    expect(reply.json.message).not.toBe('');
+  });
+
+  it('answers an unknown query parameter 400 INVALID_ARGUMENT naming it', async () => {
+    const reply = await localReply(`${envoy.url}/api/v1/books/${bookId}?colour=red`);
+    expect(reply).toMatchObject({ status: 400, contentType: 'application/json', json: { code: Code.InvalidArgument } });
+    expect(reply.json.message).toContain('colour');
+  });
+
+  it('answers a path that maps to no RPC 404 NOT_FOUND, without reaching the app', async () => {
+    const reply = await localReply(`${envoy.url}/api/v1/nothing-here`);
+    expect(reply).toEqual({
+      status: 404,
+      contentType: 'application/json',
+      json: { code: Code.NotFound, message: 'Could not resolve /api/v1/nothing-here to a method.' },
+    });
+  });
+
+  it('answers 503 UNAVAILABLE when the app does not accept connections', async () => {
+    const orphan = await startEnvoy({ config: 'envoy/sidecar.yaml', upstreams: { app_grpc: await freePort() } });
+    try {
+      const reply = await localReply(`${orphan.url}/api/v1/books/${bookId}`);
+      expect(reply).toMatchObject({ status: 503, contentType: 'application/json', json: { code: Code.Unavailable } });
+      expect(reply.json.message).toContain('upstream connect error');
+    } finally {
+      await orphan.stop();
+    }
   });
 });
 
