@@ -3,14 +3,15 @@
 // Envoy gateway on 127.0.0.1:8080 serving the seed's REST API. Ctrl-C stops every process it started.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { loadKubeConfig } from '@bdk/k8s';
+import { isConflict, loadKubeConfig } from '@bdk/k8s';
 import { installCrds, startApp, startEnvoy, startKubeEnv, type RunningApp } from '@bdk/testing';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startBookStandIn } from './book-stand-in.js';
 import { apps, developmentWebhookSecret, readLocalStackOptions, type AppName } from './options.js';
 import { startWorkloadSimulator } from './workload-simulator.js';
 
 const options = readLocalStackOptions(process.env);
+const bdkNamespace = 'bdk';
 const log = (line: string) => console.log(line);
 
 /** Everything started so far, stopped in reverse order. */
@@ -42,6 +43,15 @@ function watchExit(app: string, exited: Promise<number | null>, output: () => st
   });
 }
 
+async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespace({ body: { metadata: { name } } });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+}
+
 try {
   let kubeconfig = options.kubeconfig;
   let kubeConfig: KubeConfig;
@@ -62,6 +72,9 @@ try {
     apiServer = kube.server;
   }
 
+  // BDK's own namespace, which Helm creates in a cluster (the release namespace).
+  await ensureNamespace(kubeConfig, bdkNamespace);
+
   // Triggers go to the book's Service in a cluster; here, unless told otherwise, to a stand-in on loopback.
   let bookUrlTemplate = options.bookUrlTemplate;
   if (!bookUrlTemplate && options.simulateWorkloads) {
@@ -76,7 +89,7 @@ try {
 
   const running = {} as Record<AppName, RunningApp>;
   const envOf = (app: AppName): Record<string, string> => {
-    const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: 'bdk' };
+    const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: bdkNamespace };
     if (app === 'book-controller') return { ...common, ...(bookUrlTemplate ? { BDK_BOOK_URL_TEMPLATE: bookUrlTemplate } : {}) };
     if (app === 'webhook-router') {
       return { ...common, ...options.webhookSecrets, BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].grpcPort}` };
