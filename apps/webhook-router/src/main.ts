@@ -6,6 +6,7 @@ import { loadKubeConfig } from '@bdk/k8s';
 import { BookControllerService, WebhookService } from '@bdk/proto';
 import { createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import { readRouterConfig } from './config.js';
+import { DeliveryLog } from './delivery-log.js';
 import { startRoutingCache } from './routing-cache.js';
 import { readWebhookSecrets } from './secret-store.js';
 import { createWebhookMetrics } from './webhook-metrics.js';
@@ -34,6 +35,7 @@ try {
           controllerTimeoutMs: config.controllerTimeoutMs,
           logger,
           metrics: createWebhookMetrics(registry),
+          deliveries: new DeliveryLog(),
         }),
       ),
   });

@@ -1,8 +1,16 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, createHandlerContext, createRouterTransport } from '@connectrpc/connect';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { BookControllerService, DeliverWebhookRequestSchema, WebhookService, type DispatchTriggerRequest } from '@bdk/proto';
+import {
+  BookControllerService,
+  DeliverWebhookRequestSchema,
+  ListDeliveriesRequestSchema,
+  ReplayDeliveryRequestSchema,
+  WebhookService,
+  type DispatchTriggerRequest,
+} from '@bdk/proto';
 import { createLogger } from '@bdk/service-runtime';
+import { DeliveryLog } from './delivery-log.js';
 import type { RouteTarget } from './routing.js';
 import { readWebhookSecrets } from './secret-store.js';
 import { signPayload } from './signature.js';
@@ -19,6 +27,7 @@ let controllerAnswer: (request: DispatchTriggerRequest) => unknown;
 let routes: Record<string, RouteTarget[]>;
 let counted: [string, WebhookOutcome][];
 let logLines: string[];
+let deliveries: DeliveryLog;
 
 function service() {
   const transport = createRouterTransport((router) =>
@@ -36,6 +45,7 @@ function service() {
     controllerTimeoutMs: 1_000,
     logger: createLogger('test', { write: (line) => logLines.push(line) }),
     metrics: { count: (source, outcome) => counted.push([source, outcome]) },
+    deliveries,
   });
 }
 
@@ -65,6 +75,7 @@ beforeEach(() => {
   dispatched = [];
   counted = [];
   logLines = [];
+  deliveries = new DeliveryLog();
   routes = { github: [acme, globex], zendesk: [acme] };
   controllerAnswer = (request) => ({
     results: request.targets.map((target) => ({
@@ -190,19 +201,70 @@ describe('deliverWebhook', () => {
   });
 });
 
-describe('listDeliveries and replayDelivery', () => {
-  it('answer Unimplemented until deliveries are recorded', async () => {
-    const context = createHandlerContext({
-      service: WebhookService,
-      method: WebhookService.method.listDeliveries,
-      protocolName: 'grpc',
-      requestMethod: 'POST',
-      url: 'http://router/bdk.v1.WebhookService/ListDeliveries',
-    });
+function listContext() {
+  return createHandlerContext({
+    service: WebhookService,
+    method: WebhookService.method.listDeliveries,
+    protocolName: 'grpc',
+    requestMethod: 'POST',
+    url: 'http://router/bdk.v1.WebhookService/ListDeliveries',
+  });
+}
+
+describe('listDeliveries', () => {
+  const signed = { 'x-hub-signature-256': signPayload(secret, payload), 'x-github-event': 'push' };
+
+  async function list(impl: ReturnType<typeof service>, init: Partial<{ source: string; state: string; pageSize: number; pageToken: string }>) {
+    return impl.listDeliveries(create(ListDeliveriesRequestSchema, init), listContext());
+  }
+
+  it('lists accepted webhooks newest first with their outcome; rejected ones are not recorded', async () => {
+    await deliver('github', signed);
+    routes = {};
+    await deliver('github', signed);
+    await rejection(deliver('github', { 'x-hub-signature-256': signPayload('wrong', payload) }));
+    const { deliveries: listed } = (await list(service(), {})) as { deliveries: Record<string, unknown>[] };
+    expect(listed).toEqual([
+      expect.objectContaining({
+        source: 'github',
+        event: 'push',
+        state: 'failed',
+        attempts: 1,
+        targets: [],
+        lastError: 'no book instance receives webhooks from source "github"',
+        payloadSize: payload.length,
+      }),
+      expect.objectContaining({ state: 'delivered', targets: [acme.routedTo, globex.routedTo], lastError: '' }),
+    ]);
+    expect(listed[0]?.['receivedAt']).toMatchObject({ seconds: expect.any(BigInt) as unknown });
+  });
+
+  it('records a controller outage as failed with the reason', async () => {
+    controllerAnswer = () => {
+      throw new ConnectError('connection refused', Code.Unavailable);
+    };
+    await rejection(deliver('github', signed));
+    const { deliveries: listed } = (await list(service(), { state: 'failed' })) as { deliveries: Record<string, unknown>[] };
+    expect(listed).toEqual([expect.objectContaining({ lastError: 'book controller unavailable: connection refused' })]);
+  });
+
+  it.each([
+    [{ source: 'Git_Hub' }, 'source: must be a DNS label'],
+    [{ state: 'lost' }, 'state: must be one of pending, delivered, failed, dead_lettered'],
+    [{ pageSize: 501 }, 'page_size: must be from 1 to 500, or 0 for 50'],
+    [{ pageSize: -1 }, 'page_size: must be from 1 to 500, or 0 for 50'],
+    [{ pageToken: 'garbage' }, 'page_token: not a token from a previous page'],
+  ])('rejects %o with InvalidArgument naming the field', async (init, message) => {
+    const error = await rejection(Promise.resolve().then(() => list(service(), init)));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain(message);
+  });
+});
+
+describe('replayDelivery', () => {
+  it('answers Unimplemented until payloads are stored', async () => {
     const impl = service();
-    const list = await rejection(Promise.resolve().then(() => impl.listDeliveries({} as never, context)));
-    const replay = await rejection(Promise.resolve().then(() => impl.replayDelivery({} as never, context)));
-    expect(list.code).toBe(Code.Unimplemented);
-    expect(replay.code).toBe(Code.Unimplemented);
+    const error = await rejection(Promise.resolve().then(() => impl.replayDelivery(create(ReplayDeliveryRequestSchema, { webhookId: 'w-1' }), listContext())));
+    expect(error.code).toBe(Code.Unimplemented);
   });
 });

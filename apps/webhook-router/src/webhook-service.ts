@@ -1,9 +1,20 @@
 // bdk.v1.WebhookService: authenticates a webhook, finds the book instances that declare a webhook integration for
 // its source, and hands it to the book controller, which posts it to each instance.
 import { Code, ConnectError, type Client, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import type { BookControllerService, DeliverWebhookRequest, DeliverWebhookResponse, TriggerResult, WebhookService } from '@bdk/proto';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type {
+  BookControllerService,
+  DeliverWebhookRequest,
+  DeliverWebhookResponseSchema,
+  ListDeliveriesRequest,
+  ListDeliveriesResponseSchema,
+  TriggerResult,
+  WebhookService,
+} from '@bdk/proto';
 import type { Logger } from '@bdk/service-runtime';
 import { randomUUID } from 'node:crypto';
+import { deliveryStates, InvalidPageToken, type DeliveryLog } from './delivery-log.js';
 import type { RouteTarget } from './routing.js';
 import type { WebhookSecrets } from './secret-store.js';
 import { verifySignature } from './signature.js';
@@ -35,15 +46,20 @@ export interface WebhookServiceDeps {
   controllerTimeoutMs: number;
   logger: Logger;
   metrics: WebhookMetrics;
+  /** Accepted webhooks and what became of them, for ListDeliveries. */
+  deliveries: DeliveryLog;
 }
 
+const defaultPageSize = 50;
+const maxPageSize = 500;
+
 export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof WebhookService> {
-  const { secrets, routes, controller, logger, metrics } = deps;
+  const { secrets, routes, controller, logger, metrics, deliveries } = deps;
 
   async function deliverWebhook(
     request: DeliverWebhookRequest,
     context: HandlerContext,
-  ): Promise<Omit<DeliverWebhookResponse, '$typeName'>> {
+  ): Promise<MessageInitShape<typeof DeliverWebhookResponseSchema>> {
     const started = performance.now();
     const elapsedMs = () => Math.round(performance.now() - started);
     const { source } = request;
@@ -70,12 +86,14 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
     const webhookId = randomUUID();
     const event = eventHeaders.map(header).find((value) => value) ?? '';
     const log = logger.child({ webhook_id: webhookId, source, event });
+    deliveries.start({ webhookId, source, event, payloadSize: payload.length });
     const targets = routes.targetsFor(source);
     if (targets.length === 0) {
       // 200 with processed=false rather than 404: the sender did nothing wrong (no book subscribes to this source
       // yet), senders such as GitHub disable hooks that keep failing, and a 404 would tell strangers which sources
       // have subscribers.
       count('unrouted');
+      deliveries.finish(webhookId, { state: 'failed', targets: [], lastError: `no book instance receives webhooks from source "${source}"` });
       log.info('webhook matched no book instance', { scheme: verification.scheme, payloadBytes: payload.length });
       return { webhookId, processed: false, routedTo: '', processingTimeMs: elapsedMs(), targets: [] };
     }
@@ -103,12 +121,15 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
       results = response.results;
     } catch (error) {
       const cause = ConnectError.from(error);
+      const routedTo = targets.map((target) => target.routedTo);
       if (transientCodes.has(cause.code)) {
         count('unavailable');
+        deliveries.finish(webhookId, { state: 'failed', targets: routedTo, lastError: `book controller unavailable: ${cause.rawMessage}` });
         log.warn('book controller unavailable', { code: Code[cause.code], error: cause.message });
         throw new ConnectError('the book controller is unavailable; try again later', Code.Unavailable);
       }
       count('error');
+      deliveries.finish(webhookId, { state: 'failed', targets: routedTo, lastError: `book controller failed: ${Code[cause.code]}` });
       log.error('dispatch to the book controller failed', { code: Code[cause.code], error: cause });
       throw new ConnectError('routing the webhook failed', Code.Internal);
     }
@@ -116,12 +137,15 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
     const resultFor = (target: RouteTarget) =>
       results.find((result) => result.target?.namespace === target.namespace && result.target.name === target.name);
     const outcomes = targets.map((target) => ({ target, result: resultFor(target) }));
+    const errors: string[] = [];
     for (const { target, result } of outcomes) {
       if (result?.delivered) continue;
+      const error = result?.error || 'no result from the book controller';
+      errors.push(`${target.namespace}/${target.name}: ${error}`);
       log.warn('webhook not delivered to an instance', {
         instance: `${target.namespace}/${target.name}`,
         httpStatus: result?.httpStatus ?? 0,
-        error: result?.error ?? 'no result from the book controller',
+        error,
         retryable: result?.retryable ?? true,
       });
     }
@@ -130,18 +154,51 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
     count(outcome);
     // One entry per instance, in the controller's words where it gave them.
     const routed = outcomes.map(({ target, result }) => result?.routedTo || target.routedTo);
+    deliveries.finish(webhookId, { state: outcome === 'delivered' ? 'delivered' : 'failed', targets: routed, lastError: errors.join('; ') });
     const processingTimeMs = elapsedMs();
     log.info('webhook routed', { outcome, targets: routed, delivered, payloadBytes: payload.length, processingTimeMs });
     return { webhookId, processed: outcome === 'delivered', routedTo: routed.join(','), processingTimeMs, targets: routed };
   }
 
+  function listDeliveries(request: ListDeliveriesRequest): MessageInitShape<typeof ListDeliveriesResponseSchema> {
+    if (request.source !== '') {
+      const problem = sourceProblem(request.source);
+      if (problem) throw new ConnectError(`source: ${problem}`, Code.InvalidArgument);
+    }
+    if (request.state !== '' && !(deliveryStates as readonly string[]).includes(request.state)) {
+      throw new ConnectError(`state: must be one of ${deliveryStates.join(', ')}`, Code.InvalidArgument);
+    }
+    if (request.pageSize < 0 || request.pageSize > maxPageSize) {
+      throw new ConnectError(`page_size: must be from 1 to ${maxPageSize}, or 0 for ${defaultPageSize}`, Code.InvalidArgument);
+    }
+    let page;
+    try {
+      page = deliveries.list({
+        source: request.source,
+        state: request.state,
+        pageSize: request.pageSize || defaultPageSize,
+        pageToken: request.pageToken,
+      });
+    } catch (error) {
+      if (error instanceof InvalidPageToken) throw new ConnectError(error.message, Code.InvalidArgument);
+      throw error;
+    }
+    return {
+      deliveries: page.deliveries.map((delivery) => ({
+        ...delivery,
+        receivedAt: timestampFromDate(delivery.receivedAt),
+        updatedAt: timestampFromDate(delivery.updatedAt),
+      })),
+      nextPageToken: page.nextPageToken,
+    };
+  }
+
   return {
     deliverWebhook,
-    listDeliveries() {
-      throw new ConnectError('listing deliveries is not implemented yet: deliveries are not recorded durably', Code.Unimplemented);
-    },
+    listDeliveries,
     replayDelivery() {
-      throw new ConnectError('replaying deliveries is not implemented yet: deliveries are not recorded durably', Code.Unimplemented);
+      // Replaying needs the payload, which only the durable delivery queue (the next issue) will keep.
+      throw new ConnectError('replaying deliveries is not implemented yet: payloads are not stored', Code.Unimplemented);
     },
   };
 }

@@ -225,6 +225,33 @@ describe('POST /api/v1/webhooks/{source} through the sidecar', () => {
     expect(metrics).not.toContain('source="stripe"');
   });
 
+  it('lists recent deliveries at GET /api/v1/webhooks/deliveries, newest first, filtered and paged', async () => {
+    const response = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries?source=jira&page_size=1`);
+    expect(response.status).toBe(200);
+    const json = (await response.json()) as { deliveries: Record<string, unknown>[]; next_page_token: string };
+    expect(json).toEqual({
+      deliveries: [
+        expect.objectContaining({
+          webhook_id: expect.stringMatching(uuid) as unknown,
+          source: 'jira',
+          state: 'failed',
+          attempts: 1,
+          last_error: 'no book instance receives webhooks from source "jira"',
+          payload_size: payload.length,
+          received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        }),
+      ],
+      next_page_token: '',
+    });
+    const delivered = (await (await fetch(`${envoy?.url}/api/v1/webhooks/deliveries?source=github&state=delivered`)).json()) as {
+      deliveries: { targets: string[] }[];
+    };
+    expect(delivered.deliveries.length).toBeGreaterThan(1);
+    expect(delivered.deliveries.at(-1)?.targets).toEqual([`customer-acme/${ciBook}`]);
+    const bad = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries?state=lost`);
+    expect(bad.status).toBe(400);
+  });
+
   it('never writes the secret or a signature to its logs', () => {
     const output = router?.process.output() ?? '';
     expect(output).toContain('"msg":"webhook routed"');
