@@ -98,11 +98,7 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
       return { webhookId, processed: false, routedTo: '', processingTimeMs: elapsedMs(), targets: [] };
     }
 
-    const headers: Record<string, string> = {};
-    for (const name of forwardedHeaders) {
-      const value = header(name);
-      if (value) headers[name] = value;
-    }
+    const headers = forwardableHeaders(header);
     let results: TriggerResult[];
     try {
       const deadline = Math.min(deps.controllerTimeoutMs, context.timeoutMs() ?? Infinity);
@@ -134,29 +130,13 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
       throw new ConnectError('routing the webhook failed', Code.Internal);
     }
 
-    const resultFor = (target: RouteTarget) =>
-      results.find((result) => result.target?.namespace === target.namespace && result.target.name === target.name);
-    const outcomes = targets.map((target) => ({ target, result: resultFor(target) }));
-    const errors: string[] = [];
-    for (const { target, result } of outcomes) {
-      if (result?.delivered) continue;
-      const error = result?.error || 'no result from the book controller';
-      errors.push(`${target.namespace}/${target.name}: ${error}`);
-      log.warn('webhook not delivered to an instance', {
-        instance: `${target.namespace}/${target.name}`,
-        httpStatus: result?.httpStatus ?? 0,
-        error,
-        retryable: result?.retryable ?? true,
-      });
-    }
-    const delivered = outcomes.filter(({ result }) => result?.delivered).length;
-    const outcome: WebhookOutcome = delivered === targets.length ? 'delivered' : delivered === 0 ? 'failed' : 'partial';
+    const { outcome, routed, failures } = summarize(targets, results);
+    for (const failure of failures) log.warn('webhook not delivered to an instance', { ...failure });
     count(outcome);
-    // One entry per instance, in the controller's words where it gave them.
-    const routed = outcomes.map(({ target, result }) => result?.routedTo || target.routedTo);
-    deliveries.finish(webhookId, { state: outcome === 'delivered' ? 'delivered' : 'failed', targets: routed, lastError: errors.join('; ') });
+    const lastError = failures.map(({ instance, error }) => `${instance}: ${error}`).join('; ');
+    deliveries.finish(webhookId, { state: outcome === 'delivered' ? 'delivered' : 'failed', targets: routed, lastError });
     const processingTimeMs = elapsedMs();
-    log.info('webhook routed', { outcome, targets: routed, delivered, payloadBytes: payload.length, processingTimeMs });
+    log.info('webhook routed', { outcome, targets: routed, payloadBytes: payload.length, processingTimeMs });
     return { webhookId, processed: outcome === 'delivered', routedTo: routed.join(','), processingTimeMs, targets: routed };
   }
 
@@ -201,4 +181,35 @@ export function webhookService(deps: WebhookServiceDeps): ServiceImpl<typeof Web
       throw new ConnectError('replaying deliveries is not implemented yet: payloads are not stored', Code.Unimplemented);
     },
   };
+}
+
+/** The allow-listed sender headers the request carries. */
+function forwardableHeaders(header: (name: string) => string | null): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of forwardedHeaders) {
+    const value = header(name);
+    if (value) headers[name] = value;
+  }
+  return headers;
+}
+
+/** What the controller's per-target results add up to. */
+export function summarize(targets: RouteTarget[], results: TriggerResult[]) {
+  const outcomes = targets.map((target) => ({
+    target,
+    result: results.find((result) => result.target?.namespace === target.namespace && result.target.name === target.name),
+  }));
+  const failures = outcomes
+    .filter(({ result }) => !result?.delivered)
+    .map(({ target, result }) => ({
+      instance: `${target.namespace}/${target.name}`,
+      httpStatus: result?.httpStatus ?? 0,
+      // A target the controller did not answer for counts as failed, and worth retrying.
+      error: result?.error || 'no result from the book controller',
+      retryable: result?.retryable ?? true,
+    }));
+  const outcome: WebhookOutcome = failures.length === 0 ? 'delivered' : failures.length === targets.length ? 'failed' : 'partial';
+  // One entry per instance, in the controller's words where it gave them.
+  const routed = outcomes.map(({ target, result }) => result?.routedTo || target.routedTo);
+  return { outcome, routed, failures };
 }
