@@ -52,14 +52,14 @@ const expectedPermissions: Record<AppChart, { Role: string[]; ClusterRole: strin
       ...grant('bdk.voyager.io', ['bookinstancedefinitions/finalizers'], ['update']),
       ...grant('bdk.voyager.io', ['bookdefinitions'], ['get', 'list', 'watch']),
       ...grant('coordination.k8s.io', ['leases'], ['get', 'create', 'update', 'patch']),
+      ...grant('', ['events'], ['create', 'patch']),
+      ...grant('events.k8s.io', ['events'], ['create', 'patch']),
     ],
     ClusterRole: [
       ...grant('apps', ['deployments'], fullCrud),
       ...grant('', ['services', 'configmaps', 'secrets'], fullCrud),
       ...grant('bdk.voyager.io', ['externalbookdefinitions'], fullCrud),
       ...grant('', ['namespaces'], ['get', 'create']),
-      ...grant('', ['events'], ['create', 'patch']),
-      ...grant('events.k8s.io', ['events'], ['create', 'patch']),
     ],
   },
   'webhook-router': {

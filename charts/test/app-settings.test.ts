@@ -35,15 +35,19 @@ describe('book-controller', () => {
       BDK_BOOK_IMAGE_TEMPLATE: 'ghcr.io/bdk-books/{name}:{version}',
       BDK_BOOK_PORT: '8080',
       BDK_BOOK_URL_TEMPLATE: 'http://{service}.{namespace}.svc:{port}',
+      BDK_CONTROLLER_WORKERS: '2',
+      BDK_DISPATCH_TIMEOUT_MS: '10000',
     });
   });
 
-  it('takes them from books.*', async () => {
+  it('takes them from books.*, workers and dispatchTimeoutMs', async () => {
     const env = await appEnv('book-controller', { valuesFiles: ['ci/production-values.yaml'] });
     expect(env).toMatchObject({
       BDK_BOOK_IMAGE_TEMPLATE: 'registry.example.com/books/{name}:{version}',
       BDK_BOOK_PORT: '9000',
       BDK_BOOK_URL_TEMPLATE: 'http://{service}.{namespace}.svc.cluster.local:{port}',
+      BDK_CONTROLLER_WORKERS: '4',
+      BDK_DISPATCH_TIMEOUT_MS: '5000',
     });
   });
 });
@@ -55,6 +59,15 @@ describe('webhook-router', () => {
       const grpc = controller.spec?.ports?.find((p) => p.name === 'grpc')?.port;
       expect((await appEnv('webhook-router', { release }))['BDK_CONTROLLER_URL']).toBe(`http://${controller.metadata.name}:${grpc}`);
     }
+  });
+
+  it('waits 10 s for the controller by default, at most 25 s (below the sidecar route timeout)', async () => {
+    expect((await appEnv('webhook-router'))['BDK_CONTROLLER_TIMEOUT_MS']).toBe('10000');
+    await expect(render('webhook-router', { set: { controllerTimeoutMs: 30000 } })).rejects.toThrow(/controllerTimeoutMs/);
+  });
+
+  it('refuses a signing secret as a plain extraEnv value', async () => {
+    await expect(render('webhook-router', { set: { extraEnv: [{ name: 'BDK_WEBHOOK_SECRET_ZENDESK', value: 'x' }] } })).rejects.toThrow(/extraEnv\/0\/name/);
   });
 
   it('takes controllerUrl over the default', async () => {

@@ -127,6 +127,8 @@ describe('helm install bdk', () => {
       expect(await allowed('book-controller', { namespace, verb: 'update', group: 'coordination.k8s.io', resource: 'leases' })).toBe(true);
       expect(await allowed('book-controller', { namespace: 'customer-acme', verb: 'create', group: 'apps', resource: 'deployments' })).toBe(true);
       expect(await allowed('book-controller', { namespace: 'customer-acme', verb: 'patch', group: bdk, resource: 'externalbookdefinitions' })).toBe(true);
+      expect(await allowed('book-controller', { namespace, verb: 'create', resource: 'events' })).toBe(true);
+      expect(await allowed('book-controller', { namespace: 'customer-acme', verb: 'create', resource: 'events' })).toBe(false);
       expect(await allowed('book-controller', { namespace, verb: 'update', group: bdk, resource: 'bookdefinitions' })).toBe(false);
       expect(await allowed('book-controller', { namespace, verb: 'create', group: bdk, resource: 'bookinstancedefinitions' })).toBe(false);
       expect(await allowed('book-controller', { namespace: 'kube-system', verb: 'update', group: 'coordination.k8s.io', resource: 'leases' })).toBe(false);
