@@ -60,6 +60,7 @@ describe('helm install bdk', () => {
     expect(installOutput).toMatch(/STATUS: deployed/);
     expect(installOutput).toContain(`kubectl -n ${namespace} port-forward svc/${release}-library-service 8080:8080`);
     expect(installOutput).toContain('curl -i -X POST http://127.0.0.1:8080/api/v1/books');
+    expect(installOutput).toContain(`helm test ${release} -n ${namespace}`);
     for (const app of appCharts) expect(installOutput).toContain(`${app}: Service ${release}-${app}`);
     expect(installOutput).toContain('It has no signing secrets (webhook-router.webhookSecrets.existingSecret)');
   });
