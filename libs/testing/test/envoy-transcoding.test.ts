@@ -99,15 +99,18 @@ describe('BookLibraryService through the Envoy sidecar', () => {
     expect(Object.keys(json['book'] as object)).not.toContain('bookId');
   });
 
-  it('answers POST /api/v1/books with 201 Created and the seed body, without the internal header', async () => {
+  it('answers POST /api/v1/books with 201 Created and the seed body, without internal or gRPC headers', async () => {
     const { status, headers, json } = await rest('POST', '/api/v1/books', JSON.stringify({ name: 'customer-support', version: '1.0.0' }));
     expect(status).toBe(201);
     expect(headers.get('x-bdk-http-status')).toBeNull();
+    expect(headers.get('grpc-status')).toBeNull();
+    expect(headers.get('grpc-message')).toBeNull();
     expect(json).toEqual({ book_id: bookId, name: 'customer-support', version: '1.0.0', created_at: '2024-01-01T00:00:00Z' });
   });
 
   it('maps NOT_FOUND to 404 with a google.rpc.Status JSON body', async () => {
-    const { status, json } = await rest('GET', '/api/v1/books/unknown');
+    const { status, json, headers } = await rest('GET', '/api/v1/books/unknown');
+    expect(headers.get('grpc-status')).toBeNull();
     expect(status).toBe(404);
     expect(json).toMatchObject({ code: Code.NotFound, message: 'book unknown not found' });
   });
