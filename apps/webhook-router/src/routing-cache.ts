@@ -7,12 +7,13 @@ import {
   bdkResources,
   bookDefinitionResource,
   bookInstanceDefinitionResource,
+  resourcePath,
+  RestartingInformer,
   type BookDefinition,
   type BookInstanceDefinition,
-  type ResourceType,
 } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
-import { makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { routeTargets, type RouteTarget } from './routing.js';
 
 export interface RoutingCache {
@@ -21,105 +22,30 @@ export interface RoutingCache {
   stop(): Promise<void>;
 }
 
-const firstRetryMs = 500;
-const maxRetryMs = 30_000;
-
-/**
- * One resource type kept in sync: list, then watch; on a failed list or watch, start again after a backoff
- * (client-node's informer reconnects by itself only after a clean end or a 410 Gone, not after an error).
- */
-class WatchedResource<T extends KubernetesObject> {
-  private readonly informer: Informer<T> & ObjectCache<T>;
-  private stopped = false;
-  /** Until the first sync, sync() itself retries; after it, onError schedules restarts. */
-  private syncing = true;
-  private retryMs = firstRetryMs;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-
-  constructor(
-    kubeConfig: KubeConfig,
-    private readonly type: ResourceType,
-    namespace: string,
-    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
-    private readonly logger: Logger,
-  ) {
-    const path = `/apis/${type.group}/${type.version}/namespaces/${namespace}/${type.plural}`;
-    this.informer = makeInformer<T>(kubeConfig, path, list);
-    this.informer.on('error', (error: unknown) => this.onError(error));
-    // Any event proves the watch is healthy again.
-    this.informer.on('change', () => (this.retryMs = firstRetryMs));
-  }
-
-  list(): readonly T[] {
-    return this.informer.list();
-  }
-
-  /** Resolves once the first list succeeded and the watch is open; keeps retrying until then. */
-  async sync(): Promise<void> {
-    for (;;) {
-      if (this.stopped) throw new Error(`stopped before ${this.type.plural} were listed`);
-      const failuresBefore = this.failures;
-      await this.informer.start();
-      if (this.failures === failuresBefore) {
-        this.syncing = false;
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.nextRetryMs()));
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    await this.informer.stop();
-  }
-
-  private onError(error: unknown): void {
-    // Stopping aborts the watch request, which the informer reports as an error.
-    if (this.stopped) return;
-    this.failures += 1;
-    if (this.syncing) {
-      this.logger.warn('listing failed; retrying', { resource: this.type.plural, error });
-      return;
-    }
-    const retryMs = this.nextRetryMs();
-    this.logger.warn('watch failed; restarting', { resource: this.type.plural, retryMs, error });
-    this.retryTimer = setTimeout(() => {
-      if (!this.stopped) void this.informer.start();
-    }, retryMs);
-  }
-
-  private nextRetryMs(): number {
-    const retryMs = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, maxRetryMs);
-    return retryMs;
-  }
-}
-
 /** Starts both informers and resolves once both have listed, so the first webhook already sees every instance. */
 export async function startRoutingCache(options: { kubeConfig: KubeConfig; namespace: string; logger: Logger }): Promise<RoutingCache> {
   const { kubeConfig, namespace, logger } = options;
   const resources = bdkResources(kubeConfig);
-  const books = new WatchedResource<BookDefinition>(
+  const books = new RestartingInformer<BookDefinition>({
+    name: 'bookdefinitions',
     kubeConfig,
-    bookDefinitionResource,
-    namespace,
-    () => resources.books.list(namespace),
     logger,
-  );
-  const instances = new WatchedResource<BookInstanceDefinition>(
+    path: resourcePath(bookDefinitionResource, namespace),
+    list: () => resources.books.list(namespace),
+  });
+  const instances = new RestartingInformer<BookInstanceDefinition>({
+    name: 'bookinstancedefinitions',
     kubeConfig,
-    bookInstanceDefinitionResource,
-    namespace,
-    () => resources.instances.list(namespace),
     logger,
-  );
+    path: resourcePath(bookInstanceDefinitionResource, namespace),
+    list: () => resources.instances.list(namespace),
+  });
   const stop = async () => {
     await Promise.all([books.stop(), instances.stop()]);
   };
   try {
-    await Promise.all([books.sync(), instances.sync()]);
+    await Promise.all([books.start(), instances.start()]);
+    await Promise.all([books.synced(), instances.synced()]);
   } catch (error) {
     await stop();
     throw error;

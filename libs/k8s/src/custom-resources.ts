@@ -27,6 +27,12 @@ interface ResourceList<T> {
   metadata: { continue?: string; resourceVersion?: string };
 }
 
+/** The REST path of a resource type's collection: in one namespace, or across all of them. For watches. */
+export function resourcePath(type: ResourceType, namespace?: string): string {
+  const scope = namespace === undefined ? '' : `/namespaces/${namespace}`;
+  return `/apis/${type.group}/${type.version}${scope}/${type.plural}`;
+}
+
 /** Typed namespaced CRUD for one custom resource type, over client-node's CustomObjectsApi. */
 export interface CustomResourceClient<T extends CustomResource> {
   readonly type: ResourceType;

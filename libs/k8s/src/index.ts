@@ -1,8 +1,9 @@
 // @bdk/k8s: Kubernetes helpers and BDK's custom resource types (derived from the CRDs in charts/bdk/crds).
 export * from './gen/crds.js';
-export { bdkResources, customResourceClient, isConflict, isNotFound, kubeStatusCode } from './custom-resources.js';
+export { bdkResources, customResourceClient, isConflict, isNotFound, kubeStatusCode, resourcePath } from './custom-resources.js';
 export type { BdkResources, CustomResourceClient, ResourceType } from './custom-resources.js';
 export { loadKubeConfig } from './kube-config.js';
+export { RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';
 export { bdkAnnotations, bdkLabels, instanceCleanupFinalizer, labelSelector, managedByBdk } from './labels.js';
 export {
   bookDefinitionName,

@@ -4,11 +4,14 @@
 import {
   bdkAnnotations,
   bdkLabels,
+  bdkResources,
+  resourcePath,
   bookDefinitionResource,
   bookInstanceDefinitionResource,
   externalBookDefinitionResource,
   labelSelector,
   managedByBdk,
+  RestartingInformer,
   type BookDefinition,
   type BookInstanceDefinition,
   type ExternalBookDefinition,
@@ -25,7 +28,6 @@ import {
   type V1Deployment,
   type V1Service,
 } from '@kubernetes/client-node';
-import { RestartingInformer } from '../runtime/restarting-informer.js';
 
 export interface ControllerCaches {
   readonly instances: RestartingInformer<BookInstanceDefinition>;
@@ -65,6 +67,7 @@ export function createControllerCaches(options: {
 }): ControllerCaches {
   const { kubeConfig, namespace, logger, enqueue } = options;
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const resources = bdkResources(kubeConfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const managed = labelSelector({ [bdkLabels.managedBy]: managedByBdk });
@@ -77,17 +80,16 @@ export function createControllerCaches(options: {
     name: 'bookinstancedefinitions',
     kubeConfig,
     logger,
-    path: `/apis/${bookInstanceDefinitionResource.group}/${bookInstanceDefinitionResource.version}/namespaces/${namespace}/${bookInstanceDefinitionResource.plural}`,
-    list: async () =>
-      (await custom.listNamespacedCustomObject({ group: bookInstanceDefinitionResource.group, version: bookInstanceDefinitionResource.version, plural: bookInstanceDefinitionResource.plural, namespace })) as KubernetesListObject<BookInstanceDefinition>,
+    path: resourcePath(bookInstanceDefinitionResource, namespace),
+    list: () => resources.instances.list(namespace),
     onChange: (instance) => enqueue(objectKey(instance.metadata.namespace ?? namespace, instance.metadata.name ?? '')),
   });
   const books = new RestartingInformer<BookDefinition>({
     name: 'bookdefinitions',
     kubeConfig,
     logger,
-    path: `/apis/${bookDefinitionResource.group}/${bookDefinitionResource.version}/namespaces/${namespace}/${bookDefinitionResource.plural}`,
-    list: async () => (await custom.listNamespacedCustomObject({ group: bookDefinitionResource.group, version: bookDefinitionResource.version, plural: bookDefinitionResource.plural, namespace })) as KubernetesListObject<BookDefinition>,
+    path: resourcePath(bookDefinitionResource, namespace),
+    list: () => resources.books.list(namespace),
     // A book that appears, changes or goes away concerns every instance that references it.
     onChange: (book) => {
       for (const instance of instances.list(namespace)) {
@@ -126,7 +128,7 @@ export function createControllerCaches(options: {
     name: 'externalbookdefinitions',
     kubeConfig,
     logger,
-    path: `/apis/${externalBookDefinitionResource.group}/${externalBookDefinitionResource.version}/${externalBookDefinitionResource.plural}`,
+    path: resourcePath(externalBookDefinitionResource),
     labelSelector: managed,
     list: async () =>
       (await custom.listClusterCustomObject({

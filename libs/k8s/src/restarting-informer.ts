@@ -3,7 +3,11 @@
 // error handlers and stops for good; here it starts again after an exponential backoff. Generic: nothing here
 // knows about BDK.
 import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import type { Logger } from '@bdk/service-runtime';
+
+/** Where a restart is reported; @bdk/service-runtime's Logger is one. */
+export interface WarningLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
 
 export interface RestartingInformerOptions<T extends KubernetesObject> {
   /** Short name for logs, e.g. "deployments". */
@@ -14,9 +18,9 @@ export interface RestartingInformerOptions<T extends KubernetesObject> {
   /** The list behind the cache; it must apply `labelSelector` itself (client-node only passes it to the watch). */
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
-  logger: Logger;
+  logger: WarningLog;
   /** Called for every add, update and delete. */
-  onChange: (object: T) => void;
+  onChange?: (object: T) => void;
   minRestartDelayMs?: number;
   maxRestartDelayMs?: number;
 }
@@ -42,7 +46,7 @@ export class RestartingInformer<T extends KubernetesObject> {
     };
     const onChange = (object: T) => {
       this.healthy();
-      options.onChange(object);
+      options.onChange?.(object);
     };
     this.informer = makeInformer(options.kubeConfig, options.path, list, options.labelSelector);
     this.informer.on('add', onChange);
