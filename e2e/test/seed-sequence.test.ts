@@ -9,15 +9,24 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { modelmanager } from '@bdk/proto';
-import { markDeploymentReady, waitUntil } from '@bdk/testing';
+import { markDeploymentReady, seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders, waitUntil } from '@bdk/testing';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { startStack, type Stack } from './support/local-stack.js';
-import { createBookBody, createInstanceBody, webhookBody } from './support/seed-requests.js';
 
 const webhookSecret = 'e2e-zendesk-secret';
+/** The seed's book, with the webhook integration its BookDefinition example declares (the REST example leaves it out). */
+const createBookBody = {
+  ...seedCreateBookRequest,
+  integrations: [
+    { name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } },
+    { name: 'slack', type: 'api', config: { scopes: ['chat:write', 'users:read'] } },
+  ],
+};
+const createInstanceBody = seedCreateInstanceRequest;
+const webhookBody = seedWebhookBody;
 const customerNamespace = createInstanceBody.customer_namespace;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const externalBooks = { group: 'bdk.voyager.io', version: 'v1', plural: 'externalbookdefinitions' };
@@ -68,9 +77,11 @@ async function startModelManager(): Promise<number> {
 }
 
 async function rest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const all = new Headers(headers);
+  if (body !== undefined && !all.has('content-type')) all.set('content-type', 'application/json');
   const response = await fetch(`${stack.gatewayUrl}${path}`, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: all,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -182,7 +193,7 @@ describe("the seed's sequence diagram, through the gateway", () => {
   });
 
   it('a signed webhook answers 200 as the seed shows and its exact bytes reach the book endpoint', async () => {
-    const headers = { 'X-Webhook-Source': 'zendesk', 'X-Webhook-Event': 'ticket.created', 'X-Hub-Signature-256': sign(webhookBody, webhookSecret) };
+    const headers = { ...seedWebhookHeaders, 'X-Hub-Signature-256': sign(webhookBody, webhookSecret) };
     const delivered = await rest('POST', '/api/v1/webhooks/zendesk', webhookBody, headers);
     expect(delivered.status).toBe(200);
     expect(delivered.json).toMatchObject({ processed: true, routed_to: `${customerNamespace}/${bookDefinitionName}` });

@@ -8,27 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { modelmanager } from '@bdk/proto';
 import { waitUntil } from '@bdk/testing';
 
-/** The seed's POST /api/v1/books body (bdk-design.md, "Book Management"). */
-export const seedBook = {
-  name: 'customer-support',
-  version: '1.0.0',
-  description: 'Customer support automation',
-  schema: {
-    inputs: [{ name: 'customer_id', type: 'string', required: true }],
-    outputs: [{ name: 'resolution', type: 'object' }],
-  },
-  capabilities: ['ticket_creation', 'customer_lookup'],
-  runtime: { language: 'python', version: '3.11' },
-};
-
-/** The seed's POST /api/v1/books/{book_id}/instances body (bdk-design.md, "Book Instance Management"). */
-export const seedInstance = {
-  customer_namespace: 'customer-acme',
-  organization_id: 'org-uuid-123',
-  deployment: { type: 'primary', replicas: 2 },
-  networking: { tailscale: { enabled: true, tailnet: 'acme-corp' } },
-  credentials: [{ name: 'zendesk_api_key', value: 'encrypted_api_key' }],
-};
+/** The seed's request bodies (bdk-design.md, "API Specifications"). */
+export { seedCreateBookRequest as seedBook, seedCreateInstanceRequest as seedInstance } from '@bdk/testing';
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,7 +1,7 @@
-// The seed's REST examples (bdk-design.md, "API Specifications"), byte for byte where the seed gives bytes.
+// The seed's REST examples (bdk-design.md, "API Specifications"), once, for every suite that sends them.
 
-/** POST /api/v1/books, as the seed shows it, plus the webhook integration the sequence diagram needs. */
-export const createBookBody = {
+/** The seed's POST /api/v1/books body ("Book Management"). */
+export const seedCreateBookRequest = {
   name: 'customer-support',
   version: '1.0.0',
   description: 'Customer support automation',
@@ -11,14 +11,10 @@ export const createBookBody = {
   },
   capabilities: ['ticket_creation', 'customer_lookup'],
   runtime: { language: 'python', version: '3.11' },
-  integrations: [
-    { name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } },
-    { name: 'slack', type: 'api', config: { scopes: ['chat:write', 'users:read'] } },
-  ],
 };
 
-/** POST /api/v1/books/{book_id}/instances, as the seed shows it. */
-export const createInstanceBody = {
+/** The seed's POST /api/v1/books/{book_id}/instances body ("Book Instance Management"). */
+export const seedCreateInstanceRequest = {
   customer_namespace: 'customer-acme',
   organization_id: 'org-uuid-123',
   deployment: { type: 'primary', replicas: 2 },
@@ -26,8 +22,8 @@ export const createInstanceBody = {
   credentials: [{ name: 'zendesk_api_key', value: 'encrypted_api_key' }],
 };
 
-/** POST /api/v1/webhooks/zendesk, the seed's body with its indentation. */
-export const webhookBody = `{
+/** The seed's POST /api/v1/webhooks/{source} body ("Webhook Management"), byte for byte with its indentation. */
+export const seedWebhookBody = `{
   "ticket": {
     "id": "12345",
     "subject": "Login issue",
@@ -36,3 +32,6 @@ export const webhookBody = `{
   },
   "timestamp": "2024-01-01T00:00:00Z"
 }`;
+
+/** The headers the seed's webhook example sends with it. */
+export const seedWebhookHeaders = { 'Content-Type': 'application/json', 'X-Webhook-Source': 'zendesk', 'X-Webhook-Event': 'ticket.created' };
