@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { BookDefinition, BookInstanceDefinition } from '@bdk/k8s';
-import { integrationReceives, routeTargets } from './routing.js';
+import { routeTargets } from './routing.js';
 
 type Integrations = NonNullable<BookDefinition['spec']['integrations']>;
 
@@ -21,24 +21,6 @@ function instance(name: string, bookName: string, customerNamespace: string, del
     spec: { bookRef: { name: bookName, version: '1.0.0' }, customer: { namespace: customerNamespace, organization_id: 'org-1' } },
   };
 }
-
-describe('integrationReceives', () => {
-  it('matches a webhook integration by its name when it declares no config.source (the seed\u2019s zendesk)', () => {
-    expect(integrationReceives({ name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } }, 'zendesk')).toBe(true);
-    expect(integrationReceives({ name: 'zendesk', type: 'webhook' }, 'github')).toBe(false);
-  });
-
-  it('matches by config.source when present, and then not by name', () => {
-    const integration = { name: 'pull-requests', type: 'webhook' as const, config: { source: 'github' } };
-    expect(integrationReceives(integration, 'github')).toBe(true);
-    expect(integrationReceives(integration, 'pull-requests')).toBe(false);
-  });
-
-  it('ignores integrations that are not webhooks', () => {
-    expect(integrationReceives({ name: 'slack', type: 'api', config: { scopes: ['chat:write'] } }, 'slack')).toBe(false);
-    expect(integrationReceives({ name: 'slack' }, 'slack')).toBe(false);
-  });
-});
 
 describe('routeTargets', () => {
   const books = [

@@ -1,8 +1,6 @@
 // Which book instances a webhook goes to. Pure: the caller supplies the BookDefinitions and
 // BookInstanceDefinitions (from the routing cache), so the rules are testable without a cluster.
-import type { BookDefinition, BookInstanceDefinition } from '@bdk/k8s';
-
-type Integration = NonNullable<BookDefinition['spec']['integrations']>[number];
+import { webhookIntegrationFor, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 
 /** A BookInstanceDefinition to trigger, and where the webhook lands, as the REST answer reports it. */
 export interface RouteTarget {
@@ -14,18 +12,8 @@ export interface RouteTarget {
   routedTo: string;
 }
 
-/**
- * An integration receives a source's webhooks when it is of type webhook and its config.source names the source,
- * or, with no config.source, its own name does (the seed's `- name: zendesk, type: webhook`).
- */
-export function integrationReceives(integration: Integration, source: string): boolean {
-  if (integration.type !== 'webhook') return false;
-  const declared = integration.config?.source;
-  return declared !== undefined && declared !== '' ? declared === source : integration.name === source;
-}
-
 export function bookReceives(book: BookDefinition, source: string): boolean {
-  return (book.spec.integrations ?? []).some((integration) => integrationReceives(integration, source));
+  return webhookIntegrationFor(book, source) !== undefined;
 }
 
 /**

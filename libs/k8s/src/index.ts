@@ -2,6 +2,7 @@
 export * from './gen/crds.js';
 export { bdkResources, customResourceClient, isConflict, isNotFound, kubeStatusCode, resourcePath } from './custom-resources.js';
 export type { BdkResources, CustomResourceClient, ResourceType } from './custom-resources.js';
+export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
 export { RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';
 export { bdkAnnotations, bdkLabels, instanceCleanupFinalizer, labelSelector, managedByBdk } from './labels.js';

@@ -3,12 +3,12 @@
 // is still attempted: the book's endpoint is the authority on whether it can take the trigger, and a refused
 // connection comes back as a retryable result the router's retry policy handles.
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import { bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { bookWorkloadName, webhookIntegrationFor, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import { BookControllerService, type DispatchTriggerRequest, type InstanceTarget } from '@bdk/proto';
 import type { Logger } from '@bdk/service-runtime';
 import { bookUrl, type ControllerConfig } from '../config.js';
 import { instanceIdOf } from '../instance/desired-objects.js';
-import { forwardedHeaders, triggerUrl, webhookIntegrationFor } from './webhook-integration.js';
+import { forwardedHeaders, triggerUrl } from './webhook-integration.js';
 
 /** Where DispatchTrigger looks instances and books up first; the apiserver answers what the cache lacks. */
 export interface DispatchLookup {

@@ -1,27 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { BookDefinition } from '@bdk/k8s';
-import { forwardedHeaders, triggerUrl, webhookIntegrationFor } from './webhook-integration.js';
-
-const book = (integrations: NonNullable<BookDefinition['spec']['integrations']>): BookDefinition => ({
-  apiVersion: 'bdk.voyager.io/v1',
-  kind: 'BookDefinition',
-  metadata: { name: 'b' },
-  spec: { name: 'b', version: '1.0.0', integrations },
-});
-
-describe('webhookIntegrationFor', () => {
-  it('matches config.source first, else the name, and only webhook integrations', () => {
-    const b = book([
-      { name: 'slack', type: 'api' },
-      { name: 'tickets', type: 'webhook', config: { source: 'zendesk', endpoint: '/t' } },
-      { name: 'github', type: 'webhook' },
-    ]);
-    expect(webhookIntegrationFor(b, 'zendesk')?.name).toBe('tickets');
-    expect(webhookIntegrationFor(b, 'GitHub')?.name).toBe('github');
-    expect(webhookIntegrationFor(b, 'slack')).toBeUndefined();
-    expect(webhookIntegrationFor(b, 'tickets')).toBeUndefined();
-  });
-});
+import { forwardedHeaders, triggerUrl } from './webhook-integration.js';
 
 describe('triggerUrl', () => {
   it('appends the endpoint path to the book URL, defaulting to /', () => {

@@ -1,20 +1,5 @@
-// Which of a book's integrations receives a webhook from a source, where on the book it goes, and which of the
-// sender's headers travel with it. Pure.
-import type { BookDefinition } from '@bdk/k8s';
-
-export type Integration = NonNullable<BookDefinition['spec']['integrations']>[number];
-
-/**
- * The book's webhook integration for `source`: `type: webhook` and config.source equal to the source, or no
- * config.source and a name equal to it. Sources compare case-insensitively (the router lower-cases them).
- */
-export function webhookIntegrationFor(book: BookDefinition, source: string): Integration | undefined {
-  const wanted = source.toLowerCase();
-  return (book.spec.integrations ?? []).find(
-    (integration) => integration.type === 'webhook' && (integration.config?.source ?? integration.name).toLowerCase() === wanted,
-  );
-}
-
+// Where on the book a webhook goes, and which of the sender's headers travel with it. Pure. (Which integration
+// receives it: webhookIntegrationFor in @bdk/k8s, shared with the router.)
 /**
  * The URL a trigger is POSTed to: the book's base URL plus the integration's endpoint path (default "/").
  * An endpoint written as an absolute URL contributes only its path and query: a book definition must not be
