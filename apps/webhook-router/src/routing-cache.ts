@@ -3,15 +3,7 @@
 // repository fans out into many deliveries), and two apiserver lists per webhook would put that load on the
 // control plane and the apiserver's latency on every delivery. The cost is staleness of a watch round trip (an
 // instance created a moment ago may miss a webhook); the controller re-reads each target before dispatching.
-import {
-  bdkResources,
-  bookDefinitionResource,
-  bookInstanceDefinitionResource,
-  resourcePath,
-  RestartingInformer,
-  type BookDefinition,
-  type BookInstanceDefinition,
-} from '@bdk/k8s';
+import { bdkResources, customResourceInformer } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { routeTargets, type RouteTarget } from './routing.js';
@@ -26,20 +18,8 @@ export interface RoutingCache {
 export async function startRoutingCache(options: { kubeConfig: KubeConfig; namespace: string; logger: Logger }): Promise<RoutingCache> {
   const { kubeConfig, namespace, logger } = options;
   const resources = bdkResources(kubeConfig);
-  const books = new RestartingInformer<BookDefinition>({
-    name: 'bookdefinitions',
-    kubeConfig,
-    logger,
-    path: resourcePath(bookDefinitionResource, namespace),
-    list: () => resources.books.list(namespace),
-  });
-  const instances = new RestartingInformer<BookInstanceDefinition>({
-    name: 'bookinstancedefinitions',
-    kubeConfig,
-    logger,
-    path: resourcePath(bookInstanceDefinitionResource, namespace),
-    list: () => resources.instances.list(namespace),
-  });
+  const books = customResourceInformer({ kubeConfig, client: resources.books, namespace, logger });
+  const instances = customResourceInformer({ kubeConfig, client: resources.instances, namespace, logger });
   const stop = async () => {
     await Promise.all([books.stop(), instances.stop()]);
   };

@@ -17,7 +17,7 @@ export interface ResourceType {
   readonly apiVersion: string;
 }
 
-interface CustomResource {
+export interface CustomResource {
   metadata: { name?: string; namespace?: string; resourceVersion?: string };
   status?: unknown;
 }

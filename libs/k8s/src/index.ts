@@ -4,7 +4,7 @@ export { bdkResources, customResourceClient, isConflict, isNotFound, kubeStatusC
 export type { BdkResources, CustomResourceClient, ResourceType } from './custom-resources.js';
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
-export { RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';
+export { customResourceInformer, RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';
 export { bdkAnnotations, bdkLabels, instanceCleanupFinalizer, labelSelector, managedByBdk } from './labels.js';
 export {
   bookDefinitionName,

@@ -2,6 +2,7 @@
 // ends normally, but after an error (the apiserver unreachable, a failed list, a 5xx on the watch) it calls the
 // error handlers and stops for good; here it starts again after an exponential backoff. Generic: nothing here
 // knows about BDK.
+import { resourcePath, type CustomResource, type CustomResourceClient } from './custom-resources.js';
 import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 
 /** Where a restart is reported; @bdk/service-runtime's Logger is one. */
@@ -108,4 +109,23 @@ export class RestartingInformer<T extends KubernetesObject> {
       this.informer.start().catch((startError: unknown) => this.scheduleRestart(startError));
     }, delayMs);
   }
+}
+
+/** A self-restarting cache of one BDK custom resource type in one namespace. */
+export function customResourceInformer<T extends KubernetesObject & CustomResource>(options: {
+  kubeConfig: KubeConfig;
+  client: CustomResourceClient<T>;
+  namespace: string;
+  logger: WarningLog;
+  onChange?: (object: T) => void;
+}): RestartingInformer<T> {
+  const { client, namespace } = options;
+  return new RestartingInformer<T>({
+    name: client.type.plural,
+    kubeConfig: options.kubeConfig,
+    logger: options.logger,
+    path: resourcePath(client.type, namespace),
+    list: () => client.list(namespace),
+    onChange: options.onChange,
+  });
 }

@@ -6,11 +6,10 @@ import {
   bdkLabels,
   bdkResources,
   resourcePath,
-  bookDefinitionResource,
-  bookInstanceDefinitionResource,
   externalBookDefinitionResource,
   labelSelector,
   managedByBdk,
+  customResourceInformer,
   RestartingInformer,
   type BookDefinition,
   type BookInstanceDefinition,
@@ -76,20 +75,18 @@ export function createControllerCaches(options: {
     if (key) enqueue(key);
   };
 
-  const instances = new RestartingInformer<BookInstanceDefinition>({
-    name: 'bookinstancedefinitions',
+  const instances = customResourceInformer({
     kubeConfig,
+    client: resources.instances,
+    namespace,
     logger,
-    path: resourcePath(bookInstanceDefinitionResource, namespace),
-    list: () => resources.instances.list(namespace),
     onChange: (instance) => enqueue(objectKey(instance.metadata.namespace ?? namespace, instance.metadata.name ?? '')),
   });
-  const books = new RestartingInformer<BookDefinition>({
-    name: 'bookdefinitions',
+  const books = customResourceInformer({
     kubeConfig,
+    client: resources.books,
+    namespace,
     logger,
-    path: resourcePath(bookDefinitionResource, namespace),
-    list: () => resources.books.list(namespace),
     // A book that appears, changes or goes away concerns every instance that references it.
     onChange: (book) => {
       for (const instance of instances.list(namespace)) {
