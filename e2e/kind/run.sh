@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# BDK end to end in a kind cluster: builds the three app images from apps/Dockerfile, loads them into kind,
+# installs the bdk umbrella chart with a webhook signing secret, waits for the rollouts, port-forwards the REST
+# ports of library-service and webhook-router, and runs the seed's sequence against them (seed-sequence.sh).
+# What it needs and every setting: README.md beside this file.
+#
+# NOT RUN where BDK is developed and tested: those machines have no Docker engine. It is for machines with Docker,
+# kind, helm and kubectl.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cluster=${BDK_KIND_CLUSTER:-bdk-e2e}
+context="kind-$cluster"
+namespace=${BDK_E2E_NAMESPACE:-bdk}
+release=${BDK_E2E_RELEASE:-bdk}
+secret_name=${BDK_E2E_WEBHOOK_SECRET_NAME:-bdk-webhook-secrets}
+rollout_timeout=${BDK_E2E_ROLLOUT_TIMEOUT:-300s}
+library_port=${BDK_E2E_LIBRARY_PORT:-18080}
+webhook_port=${BDK_E2E_WEBHOOK_PORT:-18081}
+apps=(library-service book-controller webhook-router)
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() {
+  printf '\nkind e2e FAILED: %s\n' "$*" >&2
+  exit 1
+}
+need() { command -v "$1" >/dev/null 2>&1 || fail "$1 is not on PATH: $2"; }
+kube() { kubectl --context "$context" --namespace "$namespace" "$@"; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bdk-kind-e2e-XXXXXX")
+forwards=()
+cleanup() {
+  # Only the port-forwards this script started, by their process ids.
+  for pid in ${forwards[@]+"${forwards[@]}"}; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# What a failed rollout needs to be understood: the pods, the namespace's recent events, the app's last log lines.
+diagnose() {
+  local app=$1
+  echo "---- pods in $namespace" >&2
+  kube get pods --output wide >&2 || true
+  echo "---- recent events in $namespace" >&2
+  kube get events --sort-by=.lastTimestamp 2>/dev/null | tail -n 25 >&2 || true
+  echo "---- last log lines of $release-$app" >&2
+  kube logs "deployment/$release-$app" --all-containers --tail=40 >&2 || true
+}
+
+step "checking the tools"
+need docker "the images are built with Docker"
+need kind "the cluster is a kind cluster (https://kind.sigs.k8s.io)"
+need helm "the bdk chart is installed with Helm 3"
+need kubectl "the rollouts are awaited and the REST ports forwarded with kubectl"
+need curl "the seed's requests are sent with curl"
+need openssl "the webhook is signed with openssl dgst -hmac"
+docker info >/dev/null 2>&1 || fail "the Docker engine does not answer (docker info)"
+cd "$repo"
+if [[ ! -x node_modules/.bin/nx ]]; then
+  need npm "npm ci installs the workspace, the repository's Node 24 with it"
+  step "installing the workspace (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+# Nx and the scripts it runs use the repository's pinned Node 24 (node_modules/.bin/node), not the machine's node.
+export PATH="$repo/node_modules/.bin:$PATH"
+
+step "preparing the charts (nx run charts:generate)"
+# The charts scripts run the Helm of BDK's toolchain (.tools/bin/helm, `npm run toolchain`); without it, this
+# machine's helm stands in, through BDK_TOOLS_DIR, so that the toolchain (which builds kube-apiserver) is not needed.
+tools_dir=${BDK_TOOLS_DIR:-$repo/.tools}
+if [[ ! -x "$tools_dir/bin/helm" ]]; then
+  tools_dir="$work/tools"
+  mkdir -p "$tools_dir/bin"
+  ln -s "$(command -v helm)" "$tools_dir/bin/helm"
+fi
+BDK_TOOLS_DIR="$tools_dir" nx run charts:generate --outputStyle=static
+
+step "kind cluster $cluster"
+if kind get clusters 2>/dev/null | grep -qx "$cluster"; then
+  echo "reusing it"
+  kubectl config get-contexts "$context" >/dev/null 2>&1 || kind export kubeconfig --name "$cluster"
+else
+  kind create cluster --name "$cluster" ${BDK_KIND_NODE_IMAGE:+--image "$BDK_KIND_NODE_IMAGE"} --wait 120s
+fi
+
+step "building and loading the images"
+app_version=$(sed -n -E 's/^appVersion:[[:space:]]*"?([^"[:space:]]+)"?.*$/\1/p' charts/bdk/Chart.yaml)
+[[ -n "$app_version" ]] || fail "no appVersion in charts/bdk/Chart.yaml"
+helm_args=()
+for app in "${apps[@]}"; do
+  image="ghcr.io/voyager/bdk-$app"
+  # No default attestations: with Docker's containerd image store they make `kind load docker-image` fail
+  # ("content digest ... not found"). The variable is buildx's; the classic builder ignores it.
+  BUILDX_NO_DEFAULT_ATTESTATIONS=1 docker build --file apps/Dockerfile --build-arg "APP=$app" --tag "$image:$app_version-local" .
+  if [[ -n "${BDK_IMAGE_TAG:-}" ]]; then
+    tag=$BDK_IMAGE_TAG
+  else
+    # A tag per content: a rebuilt image changes the pod template, so `helm upgrade` rolls the Deployment.
+    id=$(docker image inspect --format '{{.Id}}' "$image:$app_version-local")
+    id=${id#sha256:}
+    tag="$app_version-local.${id:0:12}"
+  fi
+  docker tag "$image:$app_version-local" "$image:$tag"
+  kind load docker-image --name "$cluster" "$image:$tag"
+  # Never pull: the image is on the node, and a pull from ghcr.io would hide a failed load.
+  helm_args+=(--set-string "$app.image.tag=$tag" --set-string "$app.image.pullPolicy=Never")
+done
+
+expect_delivery=${BDK_E2E_EXPECT_DELIVERY:-false}
+if [[ -n "${BDK_BOOK_IMAGE_TEMPLATE:-}" ]]; then
+  helm_args+=(--set-string "book-controller.books.imageTemplate=$BDK_BOOK_IMAGE_TEMPLATE")
+  expect_delivery=${BDK_E2E_EXPECT_DELIVERY:-true}
+fi
+if [[ -n "${BDK_BOOK_PORT:-}" ]]; then
+  helm_args+=(--set "book-controller.books.port=$BDK_BOOK_PORT")
+fi
+
+step "namespace $namespace and the webhook signing secret $secret_name"
+kubectl --context "$context" create namespace "$namespace" --dry-run=client --output yaml | kubectl --context "$context" apply --filename -
+# The secret of an earlier run is kept (the running router holds it), unless BDK_E2E_WEBHOOK_SECRET names another.
+existing_secret=$(kube get secret "$secret_name" --ignore-not-found --output 'go-template={{with index .data "BDK_WEBHOOK_SECRET_ZENDESK"}}{{base64decode .}}{{end}}')
+webhook_secret=${BDK_E2E_WEBHOOK_SECRET:-${existing_secret:-$(openssl rand -hex 32)}}
+secret_changed=false
+if [[ "$webhook_secret" != "$existing_secret" ]]; then
+  secret_changed=true
+  # From a file, so that the value is on no command line.
+  (umask 077 && printf '%s' "$webhook_secret" >"$work/BDK_WEBHOOK_SECRET_ZENDESK")
+  kube create secret generic "$secret_name" --from-file="$work/BDK_WEBHOOK_SECRET_ZENDESK" --dry-run=client --output yaml |
+    kube apply --filename -
+fi
+router_existed=false
+if [[ -n "$(kube get deployment "$release-webhook-router" --ignore-not-found --output name)" ]]; then router_existed=true; fi
+
+step "helm upgrade --install $release charts/bdk (namespace $namespace)"
+helm upgrade --install "$release" charts/bdk --kube-context "$context" --namespace "$namespace" \
+  --set-string "webhook-router.webhookSecrets.existingSecret=$secret_name" "${helm_args[@]}"
+if [[ "$secret_changed" == true && "$router_existed" == true ]]; then
+  # The router reads its signing secrets at start-up.
+  kube rollout restart "deployment/$release-webhook-router"
+fi
+
+step "waiting for the rollouts"
+for app in "${apps[@]}"; do
+  if ! kube rollout status "deployment/$release-$app" --timeout "$rollout_timeout"; then
+    diagnose "$app"
+    fail "deployment/$release-$app did not roll out within $rollout_timeout"
+  fi
+done
+
+# forward APP PORT: forwards the http port (REST through the Envoy sidecar) of the app's Service to
+# 127.0.0.1:PORT, and waits until it answers.
+forward() {
+  local app=$1 port=$2 log="$work/port-forward-$1.log"
+  # kubectl itself in the background (not through a function, whose subshell would be the process killed later).
+  kubectl --context "$context" --namespace "$namespace" port-forward "service/$release-$app" "$port:http" >"$log" 2>&1 &
+  forwards+=("$!")
+  local pid=$! deadline=$((SECONDS + 60))
+  until curl --silent --output /dev/null --max-time 2 "http://127.0.0.1:$port/"; do
+    kill -0 "$pid" 2>/dev/null || fail "kubectl port-forward of $release-$app to port $port stopped: $(cat "$log")"
+    ((SECONDS < deadline)) || fail "port $port (service/$release-$app) does not answer after 60 s (kubectl waits for a running pod): $(cat "$log")"
+    sleep 1
+  done
+  echo "service/$release-$app http -> http://127.0.0.1:$port"
+}
+
+# The chart installs no gateway: each REST API is reached on its own Service, unless URLs are given.
+library_url=${BDK_E2E_LIBRARY_URL:-}
+webhook_url=${BDK_E2E_WEBHOOK_URL:-}
+if [[ -z "$library_url" || -z "$webhook_url" ]]; then step "port-forwarding the REST ports"; fi
+if [[ -z "$library_url" ]]; then
+  forward library-service "$library_port"
+  library_url="http://127.0.0.1:$library_port"
+fi
+if [[ -z "$webhook_url" ]]; then
+  forward webhook-router "$webhook_port"
+  webhook_url="http://127.0.0.1:$webhook_port"
+fi
+
+step "the seed's sequence"
+BDK_LIBRARY_URL="$library_url" BDK_WEBHOOK_URL="$webhook_url" BDK_WEBHOOK_SECRET="$webhook_secret" \
+  BDK_E2E_KUBE_CONTEXT="$context" BDK_E2E_NAMESPACE="$namespace" BDK_E2E_EXPECT_DELIVERY="$expect_delivery" \
+  bash "$repo/e2e/kind/seed-sequence.sh"
+
+step "done"
+echo "BDK runs in kind cluster $cluster (kubectl context $context, namespace $namespace)."
+echo "Remove it with: kind delete cluster --name $cluster"
