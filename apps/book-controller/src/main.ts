@@ -3,7 +3,7 @@
 // server drains first, then the controller finishes the reconciles under way, then the process exits.
 import { bdkResources, loadKubeConfig } from '@bdk/k8s';
 import { BookControllerService } from '@bdk/proto';
-import { createLogger, readServiceConfig, ServingStatus, startService, stopOnSignals } from '@bdk/service-runtime';
+import { createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readControllerConfig, type ControllerConfig } from './config.js';
 import { createBookControllerService } from './dispatch/dispatch-trigger.js';
@@ -49,8 +49,10 @@ const reconcile = createInstanceReconciler({
   logger,
 });
 
+// Not ready until the caches hold full lists: DispatchTrigger and the first reconciles read them.
 const service = await startService({
   name,
+  startServing: false,
   routes: (router, context) => {
     metrics.register(context.registry);
     router.service(
@@ -65,8 +67,6 @@ const service = await startService({
     );
   },
 });
-// Not ready until the caches hold full lists: DispatchTrigger and the first reconciles read them.
-service.grpc.health.set('', ServingStatus.NOT_SERVING);
 
 let stopping = false;
 stopOnSignals(logger, async () => {
@@ -81,6 +81,6 @@ await caches.start();
 await caches.synced();
 if (!stopping) {
   controller.start();
-  service.grpc.health.set('', ServingStatus.SERVING);
+  service.grpc.health.serveAll();
   logger.info('caches synced', { namespace, instances: caches.instances.list(namespace).length });
 }

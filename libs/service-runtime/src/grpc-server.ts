@@ -19,6 +19,11 @@ export interface GrpcServerOptions {
   interceptors?: Interceptor[];
   /** How long in-flight calls may take to finish on close() before their connections are cut. */
   shutdownGraceMs?: number;
+  /**
+   * false: listen NOT_SERVING (health and /readyz) until `health.serveAll()`, for a service that must warm up
+   * (fill caches) first. Default true.
+   */
+  startServing?: boolean;
 }
 
 export interface GrpcServer {
@@ -46,6 +51,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     },
   });
   for (const service of services) health.set(service, ServingStatus.SERVING);
+  if (options.startServing === false) health.drain();
 
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer(handler);

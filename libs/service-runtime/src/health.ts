@@ -20,9 +20,14 @@ export class HealthRegistry {
     this.changes.emit('change', service);
   }
 
-  /** Everything NOT_SERVING, for the start of a graceful shutdown. */
+  /** Everything NOT_SERVING: at the start of a graceful shutdown, or while a service is still warming up. */
   drain(): void {
     for (const service of this.statuses.keys()) this.set(service, ServingStatus.NOT_SERVING);
+  }
+
+  /** Everything SERVING again: a service that started NOT_SERVING is ready. */
+  serveAll(): void {
+    for (const service of this.statuses.keys()) this.set(service, ServingStatus.SERVING);
   }
 
   status(service: string): ServingStatus | undefined {

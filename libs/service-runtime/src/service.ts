@@ -21,6 +21,8 @@ export interface ServiceOptions {
   routes: (router: ConnectRouter, context: ServiceContext) => void;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** false: start NOT_SERVING until `grpc.health.serveAll()` (see GrpcServerOptions.startServing). */
+  startServing?: boolean;
 }
 
 export interface RunningService {
@@ -43,6 +45,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger,
     routes: (router) => options.routes(router, { config, logger, registry: metrics.registry }),
     interceptors: [metrics.interceptor],
+    startServing: options.startServing,
   });
   const admin = await startAdminServer({ host: config.grpcHost, port: config.adminPort, registry: metrics.registry, health: grpc.health, logger });
   const close = async () => {

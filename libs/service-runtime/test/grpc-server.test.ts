@@ -33,12 +33,13 @@ function unary<I extends DescMessage, O extends DescMessage>(path: string, input
   });
 }
 
-async function start(delayMs = 0) {
+async function start(delayMs = 0, startServing = true) {
   server = await startGrpcServer({
     port: 0,
     host: '127.0.0.1',
     logger,
     shutdownGraceMs: 5_000,
+    startServing,
     routes(router) {
       router.service(BookControllerService, {
         async dispatchTrigger(request) {
@@ -56,6 +57,16 @@ const check = (service: string) =>
   unary('/grpc.health.v1.Health/Check', health.HealthCheckRequestSchema, health.HealthCheckResponseSchema, create(health.HealthCheckRequestSchema, { service }));
 
 describe('startGrpcServer', () => {
+  it('can listen NOT_SERVING until the service says it is warmed up', async () => {
+    const warming = await start(0, false);
+    const { SERVING, NOT_SERVING } = health.HealthCheckResponse_ServingStatus;
+    expect((await check('')).status).toBe(NOT_SERVING);
+    expect((await check('bdk.v1.BookControllerService')).status).toBe(NOT_SERVING);
+    warming.health.serveAll();
+    expect((await check('')).status).toBe(SERVING);
+    expect((await check('bdk.v1.BookControllerService')).status).toBe(SERVING);
+  });
+
   it('reports the server and each registered service SERVING to a grpc-js client', async () => {
     await start();
     expect((await check('')).status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
