@@ -5,14 +5,15 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
 import type { BookLibraryService, CredentialInput } from '@bdk/proto';
 import {
-  bdkAnnotations,
   bdkLabels,
   bookInstanceDefinitionResource,
   bookInstanceName,
   credentialSecretKey,
   credentialsSecretName,
+  instanceObjectMetadata,
+  instanceRef,
+  kubeStatusCode,
   labelSelector,
-  managedByBdk,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import { findBook } from './books.js';
@@ -36,12 +37,6 @@ type InstanceHandlers = Pick<
   'createBookInstance' | 'getBookInstance' | 'listBookInstances' | 'deleteBookInstance' | 'rotateInstanceCredentials'
 >;
 
-/**
- * Label on the BookInstanceDefinition with its customer namespace, so ListBookInstances can filter by namespace
- * in the apiserver (keeping pages whole) rather than after it.
- */
-export const customerNamespaceLabel = 'bdk.voyager.io/customer-namespace';
-
 /** The values to store for newly created credentials, by Secret key: given ones, and fresh ones for generated. */
 function initialValues(credentials: CredentialInput[]): CredentialValues {
   const values: CredentialValues = {};
@@ -52,14 +47,6 @@ function initialValues(credentials: CredentialInput[]): CredentialValues {
     else if (credential.value !== '') values[credentialSecretKey(credential.name)] = credential.value;
   }
   return values;
-}
-
-/** The labels and annotation every object of an instance carries (shared conventions). */
-function instanceMetadata(deps: LibraryDeps, instance: { instanceId: string; bookId: string; objectName: string }) {
-  return {
-    labels: { [bdkLabels.instanceId]: instance.instanceId, [bdkLabels.bookId]: instance.bookId, [bdkLabels.managedBy]: managedByBdk },
-    annotations: { [bdkAnnotations.instanceRef]: `${deps.namespace}/${instance.objectName}` },
-  };
 }
 
 /** The BookInstanceDefinition with this instance-id and book-id; NOT_FOUND when there is none. */
@@ -86,7 +73,7 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       const bookName = book.spec.name;
       const instanceId = randomUUID();
       const objectName = bookInstanceName(request.customerNamespace, bookName, instanceId);
-      const metadata = instanceMetadata(deps, { instanceId, bookId: request.bookId, objectName });
+      const metadata = instanceObjectMetadata({ instanceId, bookId: request.bookId, instanceRef: instanceRef(deps.namespace, objectName) });
       const secret: SecretTarget = { namespace: request.customerNamespace, name: credentialsSecretName(bookName, instanceId), metadata };
       const body: BookInstanceDefinition = {
         apiVersion: bookInstanceDefinitionResource.apiVersion,
@@ -94,7 +81,7 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
         metadata: {
           name: objectName,
           namespace: deps.namespace,
-          labels: { ...metadata.labels, [bdkLabels.bookName]: bookName, [customerNamespaceLabel]: request.customerNamespace },
+          labels: { ...metadata.labels, [bdkLabels.bookName]: bookName, [bdkLabels.customerNamespace]: request.customerNamespace },
         },
         spec: instanceSpecFromRequest(request, book, secret.name),
       };
@@ -148,7 +135,7 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       await findBook(deps, request.bookId);
       const selector = labelSelector({
         [bdkLabels.bookId]: request.bookId,
-        ...(request.customerNamespace ? { [customerNamespaceLabel]: request.customerNamespace } : {}),
+        ...(request.customerNamespace ? { [bdkLabels.customerNamespace]: request.customerNamespace } : {}),
       });
       const page = await listPage(deps, deps.resources.instances, 'list BookInstanceDefinitions', { labelSelector: selector, limit, pageToken: request.pageToken });
       return { instances: page.items.map(instanceFromDefinition), nextPageToken: page.nextPageToken };
@@ -175,7 +162,7 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       const secret: SecretTarget = {
         namespace: instance.spec.customer.namespace,
         name: secretName,
-        metadata: instanceMetadata(deps, { instanceId: request.instanceId, bookId: request.bookId, objectName }),
+        metadata: instanceObjectMetadata({ instanceId: request.instanceId, bookId: request.bookId, instanceRef: instanceRef(deps.namespace, objectName) }),
       };
       await kube(deps, `update Secret ${secret.namespace}/${secret.name}`, () => writeCredentialValues(deps.core, secret, values.byKey));
       log.info('rotated instance credentials', { instanceId: request.instanceId, bookId: request.bookId, rotated: values.names });
@@ -231,7 +218,7 @@ async function undoCreate(deps: LibraryDeps, made: { secret?: SecretTarget; name
       deps.logger.error('could not remove the credentials Secret of a failed instance creation', {
         instanceId: made.instanceId,
         store: `${made.secret.namespace}/${made.secret.name}`,
-        status: (error as { code?: unknown }).code,
+        status: kubeStatusCode(error),
       });
     }
   }

@@ -9,6 +9,8 @@ export const bdkLabels = {
   instanceId: 'bdk.voyager.io/instance-id',
   /** spec.name of the book. */
   bookName: 'bdk.voyager.io/book-name',
+  /** On a BookInstanceDefinition: its customer namespace, so lists can filter by it in the apiserver. */
+  customerNamespace: 'bdk.voyager.io/customer-namespace',
   /** The recommended Kubernetes label saying which component manages an object. */
   managedBy: 'app.kubernetes.io/managed-by',
   /** The recommended Kubernetes label naming the application an object belongs to. */
@@ -30,6 +32,25 @@ export const managedByBdk = 'bdk';
 
 /** Finalizer on a BookInstanceDefinition: the controller removes what it made in the customer namespace first. */
 export const instanceCleanupFinalizer = 'bdk.voyager.io/cleanup';
+
+/**
+ * What every object of an instance in its customer namespace carries, whoever writes it (the library-service's
+ * credentials Secret, the controller's workloads): the ids to select by, and the way back to the instance.
+ */
+export function instanceObjectMetadata(instance: { instanceId: string; bookId: string; instanceRef: string }): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
+  return {
+    labels: { [bdkLabels.instanceId]: instance.instanceId, [bdkLabels.bookId]: instance.bookId, [bdkLabels.managedBy]: managedByBdk },
+    annotations: { [bdkAnnotations.instanceRef]: instance.instanceRef },
+  };
+}
+
+/** The value of the instance annotation: `<namespace>/<name>` of the BookInstanceDefinition. */
+export function instanceRef(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
 
 /** A label selector string (`k=v,k2=v2`) from a map. */
 export function labelSelector(labels: Record<string, string>): string {

@@ -8,7 +8,8 @@ import {
   credentialSecretKey,
   credentialsSecretName,
   externalBookDefinitionResource,
-  managedByBdk,
+  instanceObjectMetadata,
+  instanceRef,
   type BookDefinition,
   type BookInstanceDefinition,
   type ExternalBookDefinition,
@@ -54,17 +55,15 @@ export function identify(instance: BookInstanceDefinition, book: BookDefinition)
     bookName: book.spec.name,
     customerNamespace: instance.spec.customer.namespace,
     workloadName: bookWorkloadName(book.spec.name, instanceId),
-    instanceRef: `${instance.metadata.namespace ?? ''}/${instance.metadata.name ?? ''}`,
+    instanceRef: instanceRef(instance.metadata.namespace ?? '', instance.metadata.name ?? ''),
   };
 }
 
 /** Labels on every child; the selector of the Deployment and Service is the instance-id label alone. */
 export function childLabels(id: InstanceIdentity): Record<string, string> {
   return {
-    [bdkLabels.instanceId]: id.instanceId,
-    [bdkLabels.bookId]: id.bookId,
+    ...instanceObjectMetadata(id).labels,
     [bdkLabels.bookName]: id.bookName,
-    [bdkLabels.managedBy]: managedByBdk,
     [bdkLabels.name]: id.bookName,
     [bdkLabels.instance]: id.workloadName,
   };
@@ -79,7 +78,7 @@ function childMetadata(id: InstanceIdentity) {
     name: id.workloadName,
     namespace: id.customerNamespace,
     labels: childLabels(id),
-    annotations: { [bdkAnnotations.instanceRef]: id.instanceRef },
+    annotations: instanceObjectMetadata(id).annotations,
   };
 }
 

@@ -74,9 +74,10 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     return patched;
   }
 
-  async function resolveBook(instance: BookInstanceDefinition): Promise<{ book?: BookDefinition; observation: Observation }> {
+  /** From the cache: a book that appears or changes re-queues its instances once the cache holds it. */
+  function resolveBook(instance: BookInstanceDefinition): { book?: BookDefinition; observation: Observation } {
     const { name, version } = instance.spec.bookRef;
-    const book = await resources.books.find(instance.metadata.namespace ?? '', name);
+    const book = caches.books.get(name, instance.metadata.namespace);
     if (!book) return { observation: { status: 'False', reason: ConditionReason.BookNotFound, message: `BookDefinition ${name} not found` } };
     if (book.spec.version !== version) {
       return {
@@ -167,7 +168,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     }
     instance = await ensureFinalizer(instance, log);
 
-    const { book, observation: bookObservation } = await resolveBook(instance);
+    const { book, observation: bookObservation } = resolveBook(instance);
     let id: InstanceIdentity | undefined;
     let credentials: Observation | undefined;
     let deployment: V1Deployment | undefined;
