@@ -15,7 +15,8 @@ import {
 } from '../src/index.js';
 import { http } from '../src/gen/google/api/annotations_pb.js';
 
-const services: DescService[] = [BookLibraryService, WebhookService, BookControllerService];
+// The public API. BookControllerService is internal: it has no REST route at all (tested below).
+const services: DescService[] = [BookLibraryService, WebhookService];
 
 function route(serviceName: string, method: string) {
   const service = services.find((s) => s.name === serviceName);
@@ -37,12 +38,27 @@ describe('REST routes', () => {
     ['BookLibraryService', 'ListBookInstances', 'get', '/api/v1/books/{book_id}/instances', ''],
     ['BookLibraryService', 'DeleteBookInstance', 'delete', '/api/v1/books/{book_id}/instances/{instance_id}', ''],
     ['BookLibraryService', 'RotateInstanceCredentials', 'post', '/api/v1/books/{book_id}/instances/{instance_id}/credentials:rotate', '*'],
+    ['BookLibraryService', 'RotateWebhookSecret', 'post', '/api/v1/books/{book_id}/instances/{instance_id}/webhooks/{source}:rotateSecret', '*'],
     ['WebhookService', 'DeliverWebhook', 'post', '/api/v1/webhooks/{source}', 'body'],
     ['WebhookService', 'ListDeliveries', 'get', '/api/v1/webhooks/deliveries', ''],
     ['WebhookService', 'ReplayDelivery', 'post', '/api/v1/webhooks/deliveries/{webhook_id}:replay', '*'],
-    ['BookControllerService', 'DispatchTrigger', 'post', '/internal/v1/triggers:dispatch', '*'],
   ])('%s.%s is %s %s', (service, method, verb, path, body) => {
     expect(route(service, method)).toEqual({ verb, path, body });
+  });
+
+  it('addresses a webhook to one instance on a second route, for senders configured with the instance URL', () => {
+    const rpc = WebhookService.methods.find((m) => m.name === 'DeliverWebhook');
+    const [binding] = rpc ? getOption(rpc, http).additionalBindings : [];
+    expect({ verb: binding?.pattern.case, path: binding?.pattern.value, body: binding?.body }).toEqual({
+      verb: 'post',
+      path: '/api/v1/webhooks/{source}/instances/{instance_id}',
+      body: 'body',
+    });
+  });
+
+  it('gives the internal BookControllerService no REST route, so no gateway or sidecar can reach it', () => {
+    const routed = BookControllerService.methods.filter((m) => getOption(m, http).pattern.case !== undefined).map((m) => m.name);
+    expect(routed).toEqual([]);
   });
 
   it('leaves no RPC without a route', () => {

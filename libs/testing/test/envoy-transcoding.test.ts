@@ -54,14 +54,17 @@ function routes(router: ConnectRouter) {
       });
     },
   });
+  // Served behind the sidecar only to prove the sidecar does not reach it.
   router.service(BookControllerService, {
     dispatchTrigger(request) {
+      dispatched += 1;
       return { results: request.targets.map((target) => ({ target, delivered: true, httpStatus: 202 })) };
     },
   });
 }
 
 let server: http2.Http2Server;
+let dispatched = 0;
 let envoy: RunningEnvoy;
 
 beforeAll(async () => {
@@ -189,12 +192,13 @@ describe('WebhookService through the Envoy sidecar', () => {
   });
 });
 
-describe('BookControllerService through the Envoy sidecar', () => {
-  it('transcodes DispatchTrigger', async () => {
+describe('BookControllerService, which is internal', () => {
+  it('is not reachable through the Envoy sidecar: its gRPC path answers 404, not the service', async () => {
     const body = JSON.stringify({ webhook_id: 'w-1', source: 'github', targets: [{ namespace: 'bdk', name: 'acme' }] });
-    const { status, json } = await rest('POST', '/internal/v1/triggers:dispatch', body);
-    expect(status).toBe(200);
-    expect(json).toMatchObject({ results: [{ target: { namespace: 'bdk', name: 'acme' }, delivered: true, http_status: 202 }] });
+    for (const path of ['/internal/v1/triggers:dispatch', '/bdk.v1.BookControllerService/DispatchTrigger']) {
+      const { status } = await rest('POST', path, body);
+      expect({ path, status }).toEqual({ path, status: 404 });
+    }
+    expect(dispatched).toBe(0);
   });
 });
-
