@@ -5,7 +5,16 @@ export type { BdkResources, CustomResourceClient, ResourceType } from './custom-
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
 export { customResourceInformer, RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';
-export { bdkAnnotations, bdkLabels, instanceCleanupFinalizer, instanceObjectMetadata, instanceRef, labelSelector, managedByBdk } from './labels.js';
+export {
+  bdkAnnotations,
+  bdkLabels,
+  instanceCleanupFinalizer,
+  instanceObjectMetadata,
+  instanceRef,
+  labelSelector,
+  managedByBdk,
+  secretPurposes,
+} from './labels.js';
 export {
   bookDefinitionName,
   bookInstanceName,
@@ -13,4 +22,5 @@ export {
   credentialEnvName,
   credentialSecretKey,
   credentialsSecretName,
+  webhookSigningSecretName,
 } from './names.js';

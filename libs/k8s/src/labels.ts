@@ -11,6 +11,14 @@ export const bdkLabels = {
   bookName: 'bdk.voyager.io/book-name',
   /** On a BookInstanceDefinition: its customer namespace, so lists can filter by it in the apiserver. */
   customerNamespace: 'bdk.voyager.io/customer-namespace',
+  /**
+   * The owning organisation: on a BookInstanceDefinition (every API lookup of an instance selects by it, so another
+   * organisation's instance is simply not found), on a customer namespace (the organisation it belongs to) and on the
+   * Secrets in it.
+   */
+  organizationId: 'bdk.voyager.io/organization-id',
+  /** On a Secret BDK writes in a customer namespace: what it holds (secretPurposes). */
+  secretPurpose: 'bdk.voyager.io/secret-purpose',
   /** The recommended Kubernetes label saying which component manages an object. */
   managedBy: 'app.kubernetes.io/managed-by',
   /** The recommended Kubernetes label naming the application an object belongs to. */
@@ -25,6 +33,14 @@ export const bdkAnnotations = {
   instanceRef: 'bdk.voyager.io/instance',
   /** When the API created a book or instance (RFC 3339), the `created_at` of the REST answers. */
   createdAt: 'bdk.voyager.io/created-at',
+} as const;
+
+/** Values of the secret-purpose label. */
+export const secretPurposes = {
+  /** An instance's credential values, one key per credential. */
+  credentials: 'credentials',
+  /** An instance's webhook signing secrets, one key per webhook source. */
+  webhookSigning: 'webhook-signing',
 } as const;
 
 /** The value of app.kubernetes.io/managed-by on everything BDK creates. */

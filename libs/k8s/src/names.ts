@@ -43,6 +43,11 @@ export function credentialsSecretName(bookName: string, instanceId: string): str
   return joinWithin(253, [bookWorkloadName(bookName, instanceId), 'credentials']);
 }
 
+/** Name of the Secret in the customer namespace that holds an instance's webhook signing secrets. */
+export function webhookSigningSecretName(bookName: string, instanceId: string): string {
+  return joinWithin(253, [bookWorkloadName(bookName, instanceId), 'webhook-signing']);
+}
+
 /** Environment variable a credential reaches the book as: `zendesk_api_key` → `ZENDESK_API_KEY`. */
 export function credentialEnvName(credentialName: string): string {
   return credentialName.toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/^([0-9])/, '_$1');
