@@ -1,4 +1,4 @@
-import type { ConnectRouter } from '@connectrpc/connect';
+import type { ConnectRouter, Interceptor } from '@connectrpc/connect';
 import type { Registry } from 'prom-client';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import { readServiceConfig, type ServiceConfig } from './config.js';
@@ -23,6 +23,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** false: start NOT_SERVING until `grpc.health.serveAll()` (see GrpcServerOptions.startServing). */
   startServing?: boolean;
+  /** Run around every RPC inside the metrics interceptor, so refused calls are counted with their code (auth, for one). */
+  interceptors?: Interceptor[];
 }
 
 export interface RunningService {
@@ -44,7 +46,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     port: config.grpcPort,
     logger,
     routes: (router) => options.routes(router, { config, logger, registry: metrics.registry }),
-    interceptors: [metrics.interceptor],
+    interceptors: [metrics.interceptor, ...(options.interceptors ?? [])],
     startServing: options.startServing,
   });
   const admin = await startAdminServer({ host: config.grpcHost, port: config.adminPort, registry: metrics.registry, health: grpc.health, logger });
