@@ -7,3 +7,4 @@ export { ServingStatus, type HealthRegistry } from './health.js';
 export { createLogger, redact, type LogFields, type Logger, type LogLevel } from './logger.js';
 export { runService, startService, type RunningService, type ServiceContext, type ServiceOptions } from './service.js';
 export { stopOnSignals } from './shutdown.js';
+export { bearerToken, bearerTokenInterceptor } from './bearer-token.js';
