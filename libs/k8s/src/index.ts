@@ -24,3 +24,14 @@ export {
   credentialsSecretName,
   webhookSigningSecretName,
 } from './names.js';
+export {
+  createTokenReviewer,
+  ensureServiceAccount,
+  requestServiceAccountToken,
+  serviceAccountUsername,
+  tokenFileSource,
+  type ServiceAccountIdentity,
+  type ServiceAccountTokenRequest,
+  type TokenReviewer,
+  type TokenReviewerOptions,
+} from './service-account-tokens.js';
