@@ -43,8 +43,10 @@ function schemaFieldToCr(field: SchemaField): CrSchemaField {
   });
 }
 
+type CrScheme = NonNullable<NonNullable<CrIntegration['config']>['scheme']>;
+
 function integrationToCr(integration: Integration): CrIntegration {
-  const config = integration.config && compact({ endpoint: integration.config.endpoint, scopes: integration.config.scopes, source: integration.config.source });
+  const config = integration.config && compact({ endpoint: integration.config.endpoint, scopes: integration.config.scopes, source: integration.config.source, scheme: integration.config.scheme as CrScheme });
   return compact({ name: integration.name, type: integration.type as IntegrationType, config });
 }
 
@@ -116,6 +118,7 @@ export function bookFromDefinition(definition: BookDefinition): Book {
         endpoint: integration.config.endpoint ?? '',
         scopes: integration.config.scopes ?? [],
         source: integration.config.source ?? '',
+        scheme: integration.config.scheme ?? '',
       },
     })),
     prompts: (spec.prompts ?? []).map((prompt) => ({

@@ -1,31 +1,39 @@
-// The customer namespace an instance deploys into: used when it exists, created (labelled as BDK's) when not.
+// The customer namespace an instance deploys into belongs to one organisation. The book controller creates it and
+// records the owner on it; this service only reads, so it refuses early what the controller would refuse later.
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { bdkLabels, isConflict, isNotFound, managedByBdk } from '@bdk/k8s';
+import { bdkLabels, isNotFound, labelSelector, managedByBdk } from '@bdk/k8s';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { kube, type LibraryDeps } from './library-deps.js';
+import { checkNamespaceName, checkNamespaceOwner } from './tenancy.js';
 
-export type NamespaceApi = Pick<CoreV1Api, 'readNamespace' | 'createNamespace'>;
+export type NamespaceApi = Pick<CoreV1Api, 'readNamespace'>;
 
-/** Whether ensureNamespace made the namespace: only then may a failed creation think of removing it. */
-export interface EnsuredNamespace {
-  created: boolean;
-}
-
-export async function ensureNamespace(api: NamespaceApi, name: string): Promise<EnsuredNamespace> {
-  try {
-    const existing = await api.readNamespace({ name });
+/**
+ * Refuses a namespace the organisation may not use: a reserved name, an existing namespace that is not BDK's for
+ * this organisation, or one that another organisation's instance already targets (its namespace may not exist
+ * yet). Two organisations racing for a new name both pass here; the controller, which creates the namespace,
+ * gives it to the first and refuses the second.
+ */
+export async function checkCustomerNamespace(deps: LibraryDeps, name: string, organizationId: string): Promise<void> {
+  checkNamespaceName(name, { bdkNamespace: deps.namespace, requiredPrefix: deps.customerNamespacePrefix });
+  const existing = await kube(deps, `read namespace ${name}`, async () => {
+    try {
+      return await deps.namespaces.readNamespace({ name });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  });
+  if (existing) {
     if (existing.metadata?.deletionTimestamp) {
       throw new ConnectError(`customer_namespace: namespace ${name} is being deleted; try again once it is gone`, Code.FailedPrecondition);
     }
-    return { created: false };
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+    const labels = existing.metadata?.labels ?? {};
+    checkNamespaceOwner(name, { managedByBdk: labels[bdkLabels.managedBy] === managedByBdk, organizationId: labels[bdkLabels.organizationId] }, organizationId);
+    return;
   }
-  try {
-    await api.createNamespace({ body: { metadata: { name, labels: { [bdkLabels.managedBy]: managedByBdk } } } });
-    return { created: true };
-  } catch (error) {
-    // Another request created it between our read and create: it exists, which is all we need.
-    if (isConflict(error)) return { created: false };
-    throw error;
-  }
+  const { items } = await kube(deps, `list the instances in namespace ${name}`, () =>
+    deps.resources.instances.list(deps.namespace, { labelSelector: `${labelSelector({ [bdkLabels.customerNamespace]: name })},${bdkLabels.organizationId}!=${organizationId}`, limit: 1 }),
+  );
+  if (items.length > 0) throw new ConnectError(`customer_namespace: namespace "${name}" belongs to another organisation`, Code.PermissionDenied);
 }

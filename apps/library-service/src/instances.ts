@@ -1,59 +1,66 @@
 // CreateBookInstance, GetBookInstance, ListBookInstances, DeleteBookInstance and RotateInstanceCredentials:
 // BookInstanceDefinition custom resources in BDK's namespace, and the credentials Secret in the customer namespace.
 import { randomUUID } from 'node:crypto';
-import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import { timestampNow } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { timestampDate, timestampNow } from '@bufbuild/protobuf/wkt';
 import type { BookLibraryService, CredentialInput } from '@bdk/proto';
+import { callerOrganization, describePrincipal, principalOf } from '@bdk/auth';
+import { generateSigningSecret } from '@bdk/webhooks';
 import {
   bdkLabels,
   bookInstanceDefinitionResource,
   bookInstanceName,
-  credentialSecretKey,
   credentialsSecretName,
-  instanceObjectMetadata,
-  instanceRef,
-  kubeStatusCode,
   labelSelector,
+  type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import { findBook } from './books.js';
-import {
-  createCredentialsSecret,
-  deleteCredentialsSecret,
-  generateCredentialValue,
-  writeCredentialValues,
-  type CredentialValues,
-  type SecretTarget,
-} from './credentials-secret.js';
-import { ensureNamespace } from './customer-namespace.js';
+import { checkCustomerNamespace } from './customer-namespace.js';
 import { credentialSource, instanceFromDefinition, instanceSpecFromRequest } from './instance-mapping.js';
+import { generateCredentialValue, storeInstanceSecrets } from './instance-secrets.js';
+import { bookWebhooks, instanceWebhookUrl, newSigningSecrets } from './instance-webhooks.js';
 import { kubeFailure } from './kube-errors.js';
 import { answerCreated, kube, type LibraryDeps } from './library-deps.js';
 import { listPage } from './paging.js';
-import { invalidArgument, validateCreateBookInstance, validateId, validateListBookInstances, validateRotateCredentials } from './validation.js';
+import { requestOrganization } from './tenancy.js';
+import {
+  invalidArgument,
+  validateCreateBookInstance,
+  validateId,
+  validateListBookInstances,
+  validateRotateCredentials,
+  validateRotateWebhookSecret,
+} from './validation.js';
 
 type InstanceHandlers = Pick<
   ServiceImpl<typeof BookLibraryService>,
-  'createBookInstance' | 'getBookInstance' | 'listBookInstances' | 'deleteBookInstance' | 'rotateInstanceCredentials'
+  'createBookInstance' | 'getBookInstance' | 'listBookInstances' | 'deleteBookInstance' | 'rotateInstanceCredentials' | 'rotateWebhookSecret'
 >;
 
-/** The values to store for newly created credentials, by Secret key: given ones, and fresh ones for generated. */
-function initialValues(credentials: CredentialInput[]): CredentialValues {
-  const values: CredentialValues = {};
+/** How long a replaced webhook signing secret keeps verifying when the request does not say. */
+export const defaultPreviousSecretSeconds = 86_400;
+
+/** The values to store for newly created credentials, by credential name: given ones, and fresh ones for generated. */
+function initialValues(credentials: CredentialInput[]): Record<string, string> {
+  const values: Record<string, string> = {};
   for (const credential of credentials) {
     const source = credentialSource(credential);
-    if (source === 'generated') values[credentialSecretKey(credential.name)] = generateCredentialValue();
+    if (source === 'generated') values[credential.name] = generateCredentialValue();
     // A manual credential's value is normally set out of band; one given here is stored like an external one.
-    else if (credential.value !== '') values[credentialSecretKey(credential.name)] = credential.value;
+    else if (credential.value !== '') values[credential.name] = credential.value;
   }
   return values;
 }
 
-/** The BookInstanceDefinition with this instance-id and book-id; NOT_FOUND when there is none. */
-async function findInstance(deps: LibraryDeps, bookId: string, instanceId: string): Promise<BookInstanceDefinition> {
+/**
+ * The caller's organisation's BookInstanceDefinition with this instance-id and book-id. Another organisation's
+ * instance is selected away by the organisation label, so it is NOT_FOUND exactly like one that does not exist.
+ */
+async function findInstance(deps: LibraryDeps, organizationId: string, bookId: string, instanceId: string): Promise<BookInstanceDefinition> {
   const { items } = await kube(deps, `find instance ${instanceId}`, () =>
     deps.resources.instances.list(deps.namespace, {
-      labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId, [bdkLabels.bookId]: bookId }),
+      labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId, [bdkLabels.bookId]: bookId, [bdkLabels.organizationId]: organizationId }),
     }),
   );
   const instance = items[0];
@@ -61,57 +68,93 @@ async function findInstance(deps: LibraryDeps, bookId: string, instanceId: strin
   return instance;
 }
 
+/** An audit line of this service: who asked for which credential material of which instance, and the outcome. */
+function audit(
+  deps: LibraryDeps,
+  context: HandlerContext,
+  entry: { action: string; organizationId: string; instanceId: string; names: string[]; outcome: 'success' | 'denied' | 'error' },
+): void {
+  deps.logger.info('audit', {
+    audit: {
+      action: entry.action,
+      actor: describePrincipal(principalOf(context)),
+      organization_id: entry.organizationId,
+      instance_id: entry.instanceId,
+      names: entry.names,
+      outcome: entry.outcome,
+      time: new Date().toISOString(),
+    },
+  });
+}
+
 export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
   const log = deps.logger;
   return {
     async createBookInstance(request, context) {
       validateCreateBookInstance(request);
+      const organizationId = requestOrganization(request.organizationId, callerOrganization(context));
       const book = await findBook(deps, request.bookId);
       if (book.metadata.deletionTimestamp) {
         throw new ConnectError(`book ${request.bookId} is being deleted`, Code.FailedPrecondition);
       }
+      await checkCustomerNamespace(deps, request.customerNamespace, organizationId);
       const bookName = book.spec.name;
       const instanceId = randomUUID();
       const objectName = bookInstanceName(request.customerNamespace, bookName, instanceId);
-      const metadata = instanceObjectMetadata({ instanceId, bookId: request.bookId, instanceRef: instanceRef(deps.namespace, objectName) });
-      const secret: SecretTarget = { namespace: request.customerNamespace, name: credentialsSecretName(bookName, instanceId), metadata };
       const body: BookInstanceDefinition = {
         apiVersion: bookInstanceDefinitionResource.apiVersion,
         kind: bookInstanceDefinitionResource.kind,
         metadata: {
           name: objectName,
           namespace: deps.namespace,
-          labels: { ...metadata.labels, [bdkLabels.bookName]: bookName, [bdkLabels.customerNamespace]: request.customerNamespace },
+          labels: {
+            [bdkLabels.instanceId]: instanceId,
+            [bdkLabels.bookId]: request.bookId,
+            [bdkLabels.bookName]: bookName,
+            [bdkLabels.customerNamespace]: request.customerNamespace,
+            [bdkLabels.organizationId]: organizationId,
+          },
         },
-        spec: instanceSpecFromRequest(request, book, secret.name),
+        spec: instanceSpecFromRequest({ ...request, organizationId }, book, credentialsSecretName(bookName, instanceId)),
       };
 
-      const namespace = await kube(deps, `ensure namespace ${request.customerNamespace}`, () => ensureNamespace(deps.core, request.customerNamespace));
-      const values = initialValues(request.credentials);
-      let secretCreated = false;
-      let step = `create Secret ${secret.namespace}/${secret.name}`;
       let created: BookInstanceDefinition;
       try {
-        // The Secret first: the controller acts on the CR and expects the values to be there.
-        if (Object.keys(values).length > 0) {
-          await createCredentialsSecret(deps.core, secret, values);
-          secretCreated = true;
-        }
-        step = `create BookInstanceDefinition ${objectName}`;
         created = await deps.resources.instances.create(deps.namespace, body);
       } catch (error) {
-        const failure = kubeFailure(error, step, log);
-        await undoCreate(deps, { secret: secretCreated ? secret : undefined, namespace: namespace.created ? request.customerNamespace : undefined, instanceId });
-        throw failure;
+        throw kubeFailure(error, `create BookInstanceDefinition ${objectName}`, log);
+      }
+      const credentials = initialValues(request.credentials);
+      const webhooks = newSigningSecrets(book);
+      const names = [...Object.keys(credentials), ...webhooks.map((webhook) => `webhook:${webhook.source}`)];
+      if (names.length > 0) {
+        try {
+          await storeInstanceSecrets(
+            deps.controller,
+            deps.namespace,
+            {
+              instanceName: objectName,
+              organizationId,
+              actor: describePrincipal(principalOf(context)),
+              reason: 'create',
+              credentials,
+              webhookSecrets: webhooks.map(({ source, secret }) => ({ source, secret, previousValidSeconds: 0 })),
+            },
+            log,
+          );
+        } catch (error) {
+          audit(deps, context, { action: 'instance_secrets.create', organizationId, instanceId, names, outcome: 'error' });
+          await undoCreate(deps, objectName, instanceId);
+          throw error;
+        }
+        audit(deps, context, { action: 'instance_secrets.create', organizationId, instanceId, names, outcome: 'success' });
       }
       log.info('created book instance', {
         instanceId,
         bookId: request.bookId,
+        organizationId,
         object: `${deps.namespace}/${objectName}`,
         customerNamespace: request.customerNamespace,
-        namespaceCreated: namespace.created,
-        // Not `secret`: the logger redacts every field whose name looks secret.
-        store: secretCreated ? `${secret.namespace}/${secret.name}` : undefined,
       });
       answerCreated(context);
       const instance = instanceFromDefinition(created);
@@ -121,30 +164,38 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
         customerNamespace: request.customerNamespace,
         status: instance.status?.phase ?? 'Pending',
         createdAt: instance.createdAt,
+        webhooks: webhooks.map(({ source, scheme, secret }) => ({
+          source,
+          scheme,
+          url: instanceWebhookUrl(deps.webhookPublicUrl, source, instanceId),
+          signingSecret: secret,
+        })),
       };
     },
 
-    async getBookInstance(request) {
+    async getBookInstance(request, context) {
       validateId(request.bookId, 'book_id');
       validateId(request.instanceId, 'instance_id');
-      return { instance: instanceFromDefinition(await findInstance(deps, request.bookId, request.instanceId)) };
+      return { instance: instanceFromDefinition(await findInstance(deps, callerOrganization(context), request.bookId, request.instanceId)) };
     },
 
-    async listBookInstances(request) {
+    async listBookInstances(request, context) {
       const limit = validateListBookInstances(request);
+      const organizationId = callerOrganization(context);
       await findBook(deps, request.bookId);
       const selector = labelSelector({
         [bdkLabels.bookId]: request.bookId,
+        [bdkLabels.organizationId]: organizationId,
         ...(request.customerNamespace ? { [bdkLabels.customerNamespace]: request.customerNamespace } : {}),
       });
       const page = await listPage(deps, deps.resources.instances, 'list BookInstanceDefinitions', { labelSelector: selector, limit, pageToken: request.pageToken });
       return { instances: page.items.map(instanceFromDefinition), nextPageToken: page.nextPageToken };
     },
 
-    async deleteBookInstance(request) {
+    async deleteBookInstance(request, context) {
       validateId(request.bookId, 'book_id');
       validateId(request.instanceId, 'instance_id');
-      const instance = await findInstance(deps, request.bookId, request.instanceId);
+      const instance = await findInstance(deps, callerOrganization(context), request.bookId, request.instanceId);
       const name = instance.metadata.name ?? '';
       // The controller's finalizer (bdk.voyager.io/cleanup) removes what the instance has in the customer namespace.
       await kube(deps, `delete BookInstanceDefinition ${name}`, () => deps.resources.instances.delete(deps.namespace, name));
@@ -152,42 +203,87 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       return {};
     },
 
-    async rotateInstanceCredentials(request) {
+    async rotateInstanceCredentials(request, context) {
       validateRotateCredentials(request);
-      const instance = await findInstance(deps, request.bookId, request.instanceId);
+      const organizationId = callerOrganization(context);
+      const instance = await findInstance(deps, organizationId, request.bookId, request.instanceId);
       const values = rotatedValues(request.credentials, instance);
-      const secretName = instance.spec.credentials?.find((credential) => credential.secretRef?.name)?.secretRef?.name;
-      if (!secretName) throw new ConnectError(`instance ${request.instanceId} has no credentials Secret`, Code.FailedPrecondition);
-      const objectName = instance.metadata.name ?? '';
-      const secret: SecretTarget = {
-        namespace: instance.spec.customer.namespace,
-        name: secretName,
-        metadata: instanceObjectMetadata({ instanceId: request.instanceId, bookId: request.bookId, instanceRef: instanceRef(deps.namespace, objectName) }),
+      const names = Object.keys(values);
+      try {
+        await storeInstanceSecrets(
+          deps.controller,
+          deps.namespace,
+          { instanceName: instance.metadata.name ?? '', organizationId, actor: describePrincipal(principalOf(context)), reason: 'rotate', credentials: values, webhookSecrets: [] },
+          log,
+        );
+      } catch (error) {
+        audit(deps, context, { action: 'credentials.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'error' });
+        throw error;
+      }
+      audit(deps, context, { action: 'credentials.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'success' });
+      return { rotated: names, rotatedAt: timestampNow() };
+    },
+
+    async rotateWebhookSecret(request, context) {
+      validateRotateWebhookSecret(request);
+      const organizationId = callerOrganization(context);
+      const instance = await findInstance(deps, organizationId, request.bookId, request.instanceId);
+      const book = await bookOf(deps, instance);
+      const webhook = bookWebhooks(book).find((candidate) => candidate.source === request.source);
+      if (!webhook) throw new ConnectError(`source: the instance's book has no webhook integration for "${request.source}"`, Code.NotFound);
+      const previousValidSeconds = request.revokePrevious ? 0 : request.previousValidSeconds || defaultPreviousSecretSeconds;
+      const secret = generateSigningSecret();
+      const names = [`webhook:${webhook.source}`];
+      let stored;
+      try {
+        stored = await storeInstanceSecrets(
+          deps.controller,
+          deps.namespace,
+          {
+            instanceName: instance.metadata.name ?? '',
+            organizationId,
+            actor: describePrincipal(principalOf(context)),
+            reason: 'rotate',
+            credentials: {},
+            webhookSecrets: [{ source: webhook.source, secret, previousValidSeconds }],
+          },
+          log,
+        );
+      } catch (error) {
+        audit(deps, context, { action: 'webhook_secret.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'error' });
+        throw error;
+      }
+      audit(deps, context, { action: 'webhook_secret.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'success' });
+      const previousExpiresAt = stored.previousExpiresAt[webhook.source];
+      return {
+        webhook: { source: webhook.source, scheme: webhook.scheme, url: instanceWebhookUrl(deps.webhookPublicUrl, webhook.source, request.instanceId), signingSecret: secret },
+        previousExpiresAt: previousExpiresAt && timestampDate(previousExpiresAt) > new Date() ? previousExpiresAt : undefined,
       };
-      await kube(deps, `update Secret ${secret.namespace}/${secret.name}`, () => writeCredentialValues(deps.core, secret, values.byKey));
-      log.info('rotated instance credentials', { instanceId: request.instanceId, bookId: request.bookId, rotated: values.names });
-      return { rotated: values.names, rotatedAt: timestampNow() };
     },
   };
 }
 
+/** The BookDefinition an instance runs (its bookRef names the object in BDK's namespace). */
+async function bookOf(deps: LibraryDeps, instance: BookInstanceDefinition): Promise<BookDefinition> {
+  const name = instance.spec.bookRef.name;
+  const book = await kube(deps, `read BookDefinition ${name}`, () => deps.resources.books.find(deps.namespace, name));
+  if (!book) throw new ConnectError(`the book of instance ${instance.metadata.labels?.[bdkLabels.instanceId] ?? name} no longer exists`, Code.FailedPrecondition);
+  return book;
+}
+
 /**
- * The new values of a rotation, checked against the instance's credentials: named ones must exist; external and
- * manual ones need a value; generated ones get a fresh one (all of them when no credential is named).
+ * The new values of a rotation, by credential name, checked against the instance's credentials: named ones must
+ * exist; external and manual ones need a value; generated ones get a fresh one (all of them when none is named).
  */
-function rotatedValues(requested: CredentialInput[], instance: BookInstanceDefinition): { names: string[]; byKey: CredentialValues } {
+function rotatedValues(requested: CredentialInput[], instance: BookInstanceDefinition): Record<string, string> {
   const declared = new Map((instance.spec.credentials ?? []).map((credential) => [credential.name, credential]));
-  const byKey: CredentialValues = {};
-  const names: string[] = [];
-  const keyOf = (name: string) => declared.get(name)?.secretRef?.key ?? credentialSecretKey(name);
+  const values: Record<string, string> = {};
   if (requested.length === 0) {
     for (const credential of declared.values()) {
-      if (credentialSource(credential) !== 'generated') continue;
-      byKey[keyOf(credential.name)] = generateCredentialValue();
-      names.push(credential.name);
+      if (credentialSource(credential) === 'generated') values[credential.name] = generateCredentialValue();
     }
-    if (names.length === 0) throw invalidArgument('credentials', 'name the credentials to rotate; this instance has no generated credentials');
-    return { names, byKey };
+    if (Object.keys(values).length === 0) throw invalidArgument('credentials', 'name the credentials to rotate; this instance has no generated credentials');
+    return values;
   }
   requested.forEach((credential, index) => {
     const existing = declared.get(credential.name);
@@ -195,34 +291,21 @@ function rotatedValues(requested: CredentialInput[], instance: BookInstanceDefin
     const source = credentialSource(existing);
     if (source === 'generated') {
       if (credential.value !== '') throw invalidArgument(`credentials[${index}].value`, 'must be empty: BDK generates the value of a generated credential');
-      byKey[keyOf(credential.name)] = generateCredentialValue();
+      values[credential.name] = generateCredentialValue();
     } else {
       if (credential.value === '') throw invalidArgument(`credentials[${index}].value`, `is required to rotate the ${source} credential "${credential.name}"`);
-      byKey[keyOf(credential.name)] = credential.value;
+      values[credential.name] = credential.value;
     }
-    names.push(credential.name);
   });
-  return { names, byKey };
+  return values;
 }
 
-/**
- * Undoes a half-made instance: the Secret goes; a namespace this request created stays (another request may be
- * putting an instance into it by now), and the log says so.
- */
-async function undoCreate(deps: LibraryDeps, made: { secret?: SecretTarget; namespace?: string; instanceId: string }): Promise<void> {
-  if (made.secret) {
-    try {
-      await deleteCredentialsSecret(deps.core, made.secret);
-      deps.logger.info('removed the credentials Secret of a failed instance creation', { instanceId: made.instanceId, store: `${made.secret.namespace}/${made.secret.name}` });
-    } catch (error) {
-      deps.logger.error('could not remove the credentials Secret of a failed instance creation', {
-        instanceId: made.instanceId,
-        store: `${made.secret.namespace}/${made.secret.name}`,
-        status: kubeStatusCode(error),
-      });
-    }
-  }
-  if (made.namespace) {
-    deps.logger.warn('left the customer namespace created for a failed instance creation', { instanceId: made.instanceId, namespace: made.namespace });
+/** Undoes a half-made instance: the BookInstanceDefinition goes (the controller's finalizer removes what it made). */
+async function undoCreate(deps: LibraryDeps, objectName: string, instanceId: string): Promise<void> {
+  try {
+    await deps.resources.instances.delete(deps.namespace, objectName);
+    deps.logger.info('removed the BookInstanceDefinition of a failed instance creation', { instanceId, object: `${deps.namespace}/${objectName}` });
+  } catch (error) {
+    deps.logger.error('could not remove the BookInstanceDefinition of a failed instance creation', { instanceId, object: `${deps.namespace}/${objectName}`, error });
   }
 }

@@ -2,8 +2,8 @@
 import type { HandlerContext } from '@connectrpc/connect';
 import type { BdkResources } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
-import type { SecretApi } from './credentials-secret.js';
 import type { NamespaceApi } from './customer-namespace.js';
+import type { ControllerClient } from './instance-secrets.js';
 import { kubeFailure } from './kube-errors.js';
 import type { PromptSource } from './model-manager.js';
 
@@ -11,9 +11,16 @@ export interface LibraryDeps {
   /** BDK's own namespace: BookDefinitions and BookInstanceDefinitions live here. */
   namespace: string;
   resources: Pick<BdkResources, 'books' | 'instances'>;
-  core: NamespaceApi & SecretApi;
+  /** Read-only: who owns a customer namespace. */
+  namespaces: NamespaceApi;
+  /** The book controller writes instances' Secrets; this service never does. */
+  controller: ControllerClient;
   prompts: PromptSource;
   logger: Logger;
+  /** Customer namespaces must start with this, when set. */
+  customerNamespacePrefix?: string;
+  /** Public base URL of webhook senders' requests ('' gives path-only URLs). */
+  webhookPublicUrl: string;
 }
 
 /** Runs one step against the Kubernetes API; a failure becomes its gRPC error (see kube-errors.ts). */

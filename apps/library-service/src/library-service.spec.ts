@@ -1,10 +1,11 @@
 // The handlers without a server (connect's createHandlerContext) and without an apiserver: fakes record what
 // would have been written. The real apiserver, Envoy and Model Manager are in test/.
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createHandlerContext, type HandlerContext } from '@connectrpc/connect';
+import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext } from '@connectrpc/connect';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
-import { BookLibraryService, CreateBookInstanceRequestSchema, CreateBookRequestSchema, PromptSchema } from '@bdk/proto';
+import { organizationPermissions, principalKey, type Principal } from '@bdk/auth';
+import { BookLibraryService, CreateBookInstanceRequestSchema, CreateBookRequestSchema, PromptSchema, type StoreInstanceSecretsRequest } from '@bdk/proto';
 import { bdkLabels, type BookDefinition, type BookInstanceDefinition, type CustomResourceClient } from '@bdk/k8s';
 import { createLogger } from '@bdk/service-runtime';
 import { createLibraryService, type LibraryDeps } from './library-service.js';
@@ -15,8 +16,9 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 interface Recorded {
   books: BookDefinition[];
   instances: BookInstanceDefinition[];
-  secrets: { namespace: string; name: string; data: Record<string, string> }[];
-  deletedSecrets: string[];
+  /** What was handed to the book controller. */
+  stored: StoreInstanceSecretsRequest[];
+  deletedInstances: string[];
   promptCalls: string[];
   logs: string[];
 }
@@ -24,11 +26,13 @@ interface Recorded {
 function fakeClient<T extends { metadata: { name?: string; labels?: Record<string, string> } }>(
   stored: T[],
   failCreate: () => unknown,
+  onDelete: (name: string) => void = () => undefined,
 ): CustomResourceClient<T> {
   const matches = (item: T, selector = '') =>
     selector.split(',').filter(Boolean).every((term) => {
-      const [key = '', value] = term.split('=');
-      return value === undefined ? key in (item.metadata.labels ?? {}) : item.metadata.labels?.[key] === value;
+      const [key = '', value] = term.split(/!?=/);
+      if (value === undefined) return key in (item.metadata.labels ?? {});
+      return term.includes('!=') ? item.metadata.labels?.[key] !== value : item.metadata.labels?.[key] === value;
     });
   return {
     type: {} as CustomResourceClient<T>['type'],
@@ -45,35 +49,36 @@ function fakeClient<T extends { metadata: { name?: string; labels?: Record<strin
     },
     mergePatch: () => Promise.reject(new Error('unused')),
     mergePatchStatus: () => Promise.reject(new Error('unused')),
-    delete: () => Promise.resolve(),
+    delete: (_ns, name) => {
+      onDelete(name);
+      return Promise.resolve();
+    },
   };
 }
 
 let recorded: Recorded;
 let failInstanceCreate: unknown;
 let promptFailure: ConnectError | undefined;
+let controllerFailure: ConnectError | undefined;
 
 function deps(): LibraryDeps {
   return {
     namespace: 'bdk',
     resources: {
       books: fakeClient(recorded.books, () => undefined),
-      instances: fakeClient(recorded.instances, () => failInstanceCreate),
+      instances: fakeClient(recorded.instances, () => failInstanceCreate, (name) => recorded.deletedInstances.push(name)),
     },
-    core: {
-      readNamespace: () => Promise.resolve({ metadata: { name: 'customer-acme' } }),
-      createNamespace: () => Promise.reject(new Error('unused')),
-      createNamespacedSecret: ({ namespace, body }) => {
-        recorded.secrets.push({ namespace, name: body.metadata?.name ?? '', data: body.data ?? {} });
-        return Promise.resolve(body);
+    namespaces: {
+      readNamespace: () => Promise.reject(new ApiException(404, 'not found', '{}', {})),
+    },
+    controller: {
+      storeInstanceSecrets: (request) => {
+        if (controllerFailure) return Promise.reject(controllerFailure);
+        recorded.stored.push(request as StoreInstanceSecretsRequest);
+        return Promise.resolve({ written: [], previousExpiresAt: {} } as never);
       },
-      deleteNamespacedSecret: ({ namespace, name }) => {
-        recorded.deletedSecrets.push(`${namespace}/${name}`);
-        return Promise.resolve({});
-      },
-      readNamespacedSecret: () => Promise.reject(new Error('unused')),
-      patchNamespacedSecret: () => Promise.reject(new Error('unused')),
-    } as LibraryDeps['core'],
+    },
+    webhookPublicUrl: 'https://bdk.example.com',
     prompts: (name, version) => {
       recorded.promptCalls.push(`${name}@${version}`);
       if (promptFailure) return Promise.reject(promptFailure);
@@ -83,13 +88,24 @@ function deps(): LibraryDeps {
   };
 }
 
-function context(method: 'createBook' | 'createBookInstance'): HandlerContext {
+const caller: Principal = {
+  subject: 'alice',
+  issuer: 'https://id.example.com',
+  organizationId: 'org-uuid-123',
+  permissions: new Set(organizationPermissions),
+};
+
+/** A handler context as the auth interceptor leaves it: the caller set. */
+function context(method: 'createBook' | 'createBookInstance', principal: Principal = caller): HandlerContext {
+  const contextValues = createContextValues();
+  contextValues.set(principalKey, principal);
   return createHandlerContext({
     service: BookLibraryService,
     method: BookLibraryService.method[method],
     protocolName: 'grpc',
     requestMethod: 'POST',
     url: `http://127.0.0.1/bdk.v1.BookLibraryService/${method}`,
+    contextValues,
   });
 }
 
@@ -104,9 +120,10 @@ async function codeOf(promise: unknown): Promise<[Code, string]> {
 }
 
 beforeEach(() => {
-  recorded = { books: [], instances: [], secrets: [], deletedSecrets: [], promptCalls: [], logs: [] };
+  recorded = { books: [], instances: [], stored: [], deletedInstances: [], promptCalls: [], logs: [] };
   failInstanceCreate = undefined;
   promptFailure = undefined;
+  controllerFailure = undefined;
 });
 
 describe('createBook', () => {
@@ -160,7 +177,7 @@ describe('createBookInstance', () => {
       apiVersion: 'bdk.voyager.io/v1',
       kind: 'BookDefinition',
       metadata: { name: 'customer-support-1-0-0', labels: { [bdkLabels.bookId]: bookId } },
-      spec: { name: 'customer-support', version: '1.0.0' },
+      spec: { name: 'customer-support', version: '1.0.0', integrations: [{ name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } }] },
     });
   });
   const seedInstance = {
@@ -173,35 +190,65 @@ describe('createBookInstance', () => {
     ],
   };
 
-  it('writes values to the Secret and only references to the CR', async () => {
+  it('hands values to the controller, keeps only references in the CR and answers the webhooks with their secrets', async () => {
     const ctx = context('createBookInstance');
     const answer = await createLibraryService(deps()).createBookInstance(create(CreateBookInstanceRequestSchema, seedInstance), ctx);
     expect(answer).toMatchObject({ bookId, customerNamespace: 'customer-acme', status: 'Pending' });
     expect(ctx.responseHeader.get('x-bdk-http-status')).toBe('201');
-    const secret = recorded.secrets[0];
-    expect(Buffer.from(secret?.data['zendesk_api_key'] ?? '', 'base64').toString()).toBe('encrypted_api_key');
-    expect(Buffer.from(secret?.data['signing_key'] ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = JSON.stringify(recorded.instances);
-    expect(stored).not.toContain('encrypted_api_key');
-    expect(recorded.instances[0]?.spec.credentials?.map((credential) => credential.secretRef)).toEqual([
-      { name: secret?.name, key: 'zendesk_api_key' },
-      { name: secret?.name, key: 'signing_key' },
-    ]);
-    expect(recorded.logs.join('\n')).not.toContain('encrypted_api_key');
+    const [stored] = recorded.stored;
+    expect(stored).toMatchObject({ organizationId: 'org-uuid-123', reason: 'create', instance: { namespace: 'bdk', name: recorded.instances[0]?.metadata.name } });
+    expect(stored?.actor).toContain('alice');
+    expect(stored?.credentials['zendesk_api_key']).toBe('encrypted_api_key');
+    expect(stored?.credentials['signing_key']).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const webhook = answer.webhooks?.[0];
+    expect(webhook).toMatchObject({ source: 'zendesk', scheme: 'zendesk', url: `https://bdk.example.com/api/v1/webhooks/zendesk/instances/${answer.instanceId}` });
+    expect(stored?.webhookSecrets).toEqual([expect.objectContaining({ source: 'zendesk', secret: webhook?.signingSecret })]);
+    expect(recorded.instances[0]?.metadata.labels?.[bdkLabels.organizationId]).toBe('org-uuid-123');
+    const everythingStoredOrLogged = JSON.stringify(recorded.instances) + recorded.logs.join('\n');
+    for (const secret of ['encrypted_api_key', stored?.credentials['signing_key'] ?? '-', webhook?.signingSecret ?? '-']) {
+      expect(everythingStoredOrLogged).not.toContain(secret);
+    }
+    expect(recorded.logs.some((line) => line.includes('"audit"') && line.includes('"outcome":"success"'))).toBe(true);
   });
 
-  it('removes the Secret it wrote when the CR cannot be created', async () => {
+  it("uses the caller's organisation when the request names none, and refuses another one", async () => {
+    const service = createLibraryService(deps());
+    await service.createBookInstance(create(CreateBookInstanceRequestSchema, { ...seedInstance, organizationId: '' }), context('createBookInstance'));
+    expect(recorded.instances[0]?.spec.customer.organization_id).toBe('org-uuid-123');
+    const [code, message] = await codeOf(
+      service.createBookInstance(create(CreateBookInstanceRequestSchema, { ...seedInstance, organizationId: 'org-other' }), context('createBookInstance')),
+    );
+    expect([code, message]).toEqual([Code.PermissionDenied, 'organization_id: the caller acts for organisation "org-uuid-123", not "org-other"']);
+    expect(recorded.instances).toHaveLength(1);
+  });
+
+  it('refuses system namespaces and BDK\'s own, naming the field', async () => {
+    for (const namespace of ['kube-system', 'default', 'bdk']) {
+      const request = create(CreateBookInstanceRequestSchema, { ...seedInstance, customerNamespace: namespace });
+      const [code, message] = await codeOf(createLibraryService(deps()).createBookInstance(request, context('createBookInstance')));
+      expect([namespace, code, message.startsWith('customer_namespace: ')]).toEqual([namespace, Code.InvalidArgument, true]);
+    }
+    expect(recorded.instances).toEqual([]);
+  });
+
+  it('removes the CR when the controller cannot store the secrets', async () => {
+    controllerFailure = new ConnectError('connect ECONNREFUSED', Code.Unavailable);
+    const [code] = await codeOf(createLibraryService(deps()).createBookInstance(create(CreateBookInstanceRequestSchema, seedInstance), context('createBookInstance')));
+    expect(code).toBe(Code.Unavailable);
+    expect(recorded.deletedInstances).toEqual([recorded.instances[0]?.metadata.name]);
+  });
+
+  it('writes nothing when the CR cannot be created', async () => {
     failInstanceCreate = new ApiException(503, 'unavailable', '{"message":"etcd leader changed"}', {});
     const [code] = await codeOf(createLibraryService(deps()).createBookInstance(create(CreateBookInstanceRequestSchema, seedInstance), context('createBookInstance')));
     expect(code).toBe(Code.Unavailable);
-    expect(recorded.secrets).toHaveLength(1);
-    expect(recorded.deletedSecrets).toEqual([`customer-acme/${recorded.secrets[0]?.name}`]);
+    expect(recorded.stored).toEqual([]);
   });
 
   it('answers NOT_FOUND for an unknown book', async () => {
     const request = create(CreateBookInstanceRequestSchema, { ...seedInstance, bookId: '00000000-0000-4000-8000-000000000000' });
     const [code, message] = await codeOf(createLibraryService(deps()).createBookInstance(request, context('createBookInstance')));
     expect([code, message]).toEqual([Code.NotFound, 'book 00000000-0000-4000-8000-000000000000 not found']);
-    expect(recorded.secrets).toEqual([]);
+    expect(recorded.stored).toEqual([]);
   });
 });

@@ -1,27 +1,54 @@
 // library-service: the process entry point. Serves bdk.v1.BookLibraryService (books and instances, stored as
-// custom resources and Secrets in Kubernetes) on the shared service runtime: gRPC health, metrics, JSON logs and
-// graceful shutdown.
+// custom resources in Kubernetes; instance secrets handed to the book controller) on the shared service runtime,
+// with every call authenticated by a bearer JWT: gRPC health, metrics, JSON logs and graceful shutdown.
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { bdkResources, loadKubeConfig } from '@bdk/k8s';
-import { BookLibraryService } from '@bdk/proto';
-import { createLogger, readServiceConfig, runService } from '@bdk/service-runtime';
+import { authInterceptor, createTokenVerifier, readAuthConfig } from '@bdk/auth';
+import { bdkResources, loadKubeConfig, tokenFileSource } from '@bdk/k8s';
+import { BookControllerService, BookLibraryService } from '@bdk/proto';
+import { bearerTokenInterceptor, createLogger, readServiceConfig, runService } from '@bdk/service-runtime';
 import { readLibraryConfig } from './config.js';
 import { createLibraryService } from './library-service.js';
+import { libraryMethodPermissions } from './method-permissions.js';
 import { modelManagerPrompts, noPrompts } from './model-manager.js';
 
 const name = 'library-service';
 const logger = createLogger(name);
-const { namespace } = readServiceConfig(process.env);
-const { modelManagerUrl } = readLibraryConfig(process.env);
-const kubeConfig = loadKubeConfig();
-
-const service = createLibraryService({
-  namespace,
-  resources: bdkResources(kubeConfig),
-  core: kubeConfig.makeApiClient(CoreV1Api),
-  prompts: modelManagerUrl ? modelManagerPrompts({ baseUrl: modelManagerUrl, logger }) : noPrompts,
-  logger,
-});
-
-await runService({ name, routes: (router) => router.service(BookLibraryService, service) });
-logger.info('library-service configured', { namespace, kubernetes: kubeConfig.getCurrentCluster()?.server, modelManager: modelManagerUrl ?? null });
+try {
+  // Configuration errors stop the process before it listens, with the variable named.
+  const { namespace } = readServiceConfig(process.env);
+  const config = readLibraryConfig(process.env);
+  const auth = await readAuthConfig(process.env);
+  const kubeConfig = loadKubeConfig();
+  const controller = createClient(
+    BookControllerService,
+    createGrpcTransport({ baseUrl: config.controllerUrl, interceptors: [bearerTokenInterceptor(tokenFileSource(config.controllerTokenFile))] }),
+  );
+  const service = createLibraryService({
+    namespace,
+    resources: bdkResources(kubeConfig),
+    namespaces: kubeConfig.makeApiClient(CoreV1Api),
+    controller,
+    prompts: config.modelManagerUrl ? modelManagerPrompts({ baseUrl: config.modelManagerUrl, logger }) : noPrompts,
+    logger,
+    customerNamespacePrefix: config.customerNamespacePrefix,
+    webhookPublicUrl: config.webhookPublicUrl,
+  });
+  await runService({
+    name,
+    interceptors: [authInterceptor({ verifier: createTokenVerifier(auth), methods: libraryMethodPermissions, logger })],
+    routes: (router) => router.service(BookLibraryService, service),
+  });
+  logger.info('library-service configured', {
+    namespace,
+    kubernetes: kubeConfig.getCurrentCluster()?.server,
+    modelManager: config.modelManagerUrl ?? null,
+    controller: config.controllerUrl,
+    issuers: auth.issuers.map((issuer) => issuer.issuer),
+    customerNamespacePrefix: config.customerNamespacePrefix ?? null,
+  });
+} catch (error) {
+  logger.error('library-service failed to start', { error });
+  process.exit(1);
+}

@@ -74,7 +74,7 @@ describe('validateCreateBookInstance', () => {
     ['a book_id that is not a UUID', { ...instance, bookId: 'customer-support' }, 'book_id: must be a UUID'],
     ['a missing customer_namespace', { ...instance, customerNamespace: '' }, 'customer_namespace: is required'],
     ['a customer_namespace that is not a DNS label', { ...instance, customerNamespace: 'Acme' }, 'customer_namespace: must be a DNS label'],
-    ['a missing organization_id', { ...instance, organizationId: '' }, 'organization_id: is required'],
+    ['an organization_id longer than a label value', { ...instance, organizationId: 'o'.repeat(64) }, 'organization_id: must be at most 63 characters'],
     ['an unknown deployment type', { ...instance, deployment: { type: 'canary' } }, 'deployment.type: must be one of primary, secondary, shared'],
     ['negative replicas', { ...instance, deployment: { replicas: -1 } }, 'deployment.replicas: must be between 0 and 100'],
     ['a cpu that is not a quantity', { ...instance, deployment: { resources: { cpu: 'lots' } } }, 'deployment.resources.cpu: must be a Kubernetes quantity'],

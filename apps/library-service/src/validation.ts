@@ -3,6 +3,7 @@
 // reading server logs. The rules mirror the CRD schemas (charts/bdk/crds), so a request that passes here is not
 // refused by the apiserver later, after a Secret has been written.
 import { Code, ConnectError } from '@connectrpc/connect';
+import { signatureSchemes } from '@bdk/webhooks';
 import type {
   CreateBookInstanceRequest,
   CreateBookRequest,
@@ -10,6 +11,7 @@ import type {
   ListBookInstancesRequest,
   ListBooksRequest,
   RotateInstanceCredentialsRequest,
+  RotateWebhookSecretRequest,
   SchemaField,
 } from '@bdk/proto';
 
@@ -122,6 +124,8 @@ export function validateCreateBook(request: CreateBookRequest): void {
       check(config.endpoint === '' || config.endpoint.startsWith('/'), `${at}.config.endpoint`, 'must be a path starting with "/"');
       maxLength(config.source, 63, `${at}.config.source`);
       check(config.source === '' || integration.type === 'webhook', `${at}.config.source`, 'is allowed for webhook integrations only');
+      if (config.scheme !== '') oneOf(config.scheme, signatureSchemes, `${at}.config.scheme`);
+      check(config.scheme === '' || integration.type === 'webhook', `${at}.config.scheme`, 'is allowed for webhook integrations only');
     }
   });
   unique(
@@ -151,8 +155,7 @@ function validateCredentialInputs(credentials: CredentialInput[], options: { val
 export function validateCreateBookInstance(request: CreateBookInstanceRequest): void {
   validateId(request.bookId, 'book_id');
   validateDnsLabel(request.customerNamespace, 'customer_namespace');
-  required(request.organizationId, 'organization_id');
-  maxLength(request.organizationId, 253, 'organization_id');
+  maxLength(request.organizationId, 63, 'organization_id');
   const deployment = request.deployment;
   if (deployment) {
     if (deployment.type !== '') oneOf(deployment.type, deploymentTypes, 'deployment.type');
@@ -194,4 +197,15 @@ export function validateRotateCredentials(request: RotateInstanceCredentialsRequ
   validateId(request.instanceId, 'instance_id');
   // Which credentials exist, and their sources, is known only once the instance is read (see instances.ts).
   validateCredentialInputs(request.credentials, { valuesRequired: false });
+}
+
+/** Longest time a replaced webhook signing secret may keep verifying: a week, as the senders' own rotations allow. */
+export const maxPreviousSecretSeconds = 604_800;
+
+export function validateRotateWebhookSecret(request: RotateWebhookSecretRequest): void {
+  validateId(request.bookId, 'book_id');
+  validateId(request.instanceId, 'instance_id');
+  validateDnsLabel(request.source, 'source');
+  check(request.previousValidSeconds <= maxPreviousSecretSeconds, 'previous_valid_seconds', `must be at most ${maxPreviousSecretSeconds} (7 days)`);
+  check(!request.revokePrevious || request.previousValidSeconds === 0, 'previous_valid_seconds', 'must be 0 when revoke_previous is set');
 }

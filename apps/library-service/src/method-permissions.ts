@@ -1,0 +1,19 @@
+// The permission each BookLibraryService RPC needs. The catalogue is shared: reading it is an organisation
+// permission, publishing to it a platform-admin one. Everything about instances is the caller's organisation's.
+import { permissions, type MethodPermissions } from '@bdk/auth';
+import { BookLibraryService } from '@bdk/proto';
+
+export const libraryMethodPermissions: MethodPermissions = {
+  [BookLibraryService.typeName]: {
+    createBook: permissions.booksPublish,
+    deleteBook: permissions.booksPublish,
+    getBook: permissions.booksRead,
+    listBooks: permissions.booksRead,
+    createBookInstance: permissions.instancesWrite,
+    deleteBookInstance: permissions.instancesWrite,
+    getBookInstance: permissions.instancesRead,
+    listBookInstances: permissions.instancesRead,
+    rotateInstanceCredentials: permissions.credentialsRotate,
+    rotateWebhookSecret: permissions.credentialsRotate,
+  },
+};
