@@ -13,7 +13,7 @@ export interface SignedRequest {
   readonly signatures: readonly Buffer[];
   /** The header the signatures came in, as senders spell it, for messages. */
   readonly signatureHeader: string;
-  /** The time the sender signed at, for schemes that sign one. */
+  /** The time the sender signed at and the header it came in, for schemes that sign one. */
   readonly timestamp?: { readonly at: Date; readonly header: string };
   /** The sender's id of the delivery, for schemes that sign one. */
   readonly deliveryId?: string;

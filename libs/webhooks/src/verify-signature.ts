@@ -58,7 +58,7 @@ export function verifySignature(options: VerifyOptions): VerifyResult {
     return {
       ok: false,
       reason: 'stale_timestamp',
-      message: `${timestamp.header} is more than ${toleranceSeconds} seconds away from the receiver's clock`,
+      message: `the timestamp in ${timestamp.header} is more than ${toleranceSeconds} seconds away from the receiver's clock`,
     };
   }
   return {

@@ -4,7 +4,7 @@
 // https://docs.stripe.com/webhooks#verify-manually
 import { hexDigest, malformed, missing, parseUnixSeconds, readHeader, unixSeconds } from '../header-values.js';
 import { hmacSha256 } from '../hmac.js';
-import type { SchemeDefinition, SignedRequest, UnreadableRequest } from '../scheme.js';
+import type { SchemeDefinition } from '../scheme.js';
 import { secretTextKey } from '../secrets.js';
 
 const signatureHeader = 'Stripe-Signature';
@@ -27,12 +27,12 @@ function readElements(value: string): { timestamps: string[]; v1: string[] } {
 export const stripe: SchemeDefinition = {
   headers: [signatureHeader],
   key: secretTextKey,
-  read(payload, header): SignedRequest | UnreadableRequest {
+  read(payload, header) {
     const value = readHeader(header, signatureHeader);
     if (value === undefined) return missing(`${signatureHeader}: ${expected}`);
     const { timestamps, v1 } = readElements(value);
-    const [timestamp] = timestamps;
-    const at = timestamps.length === 1 && timestamp !== undefined ? parseUnixSeconds(timestamp) : undefined;
+    const timestamp = timestamps.length === 1 ? timestamps[0] : undefined;
+    const at = timestamp === undefined ? undefined : parseUnixSeconds(timestamp);
     if (!at || timestamp === undefined || v1.length === 0 || !v1.every((s) => hexDigest.test(s))) {
       return malformed(signatureHeader, expected);
     }
