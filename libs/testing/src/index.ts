@@ -5,6 +5,7 @@ export { startApp, type AppPorts, type RunningApp } from './app-process.js';
 export { kubeGet, type KubeResponse } from './kube-request.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 export { freePort } from './ports.js';
+export { controllerAudience, platformServiceAccounts, setUpPlatformIdentity, type PlatformIdentity, type PlatformIdentityOptions } from './platform-identity.js';
 export { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders } from './seed-examples.js';
 export { waitUntil } from './wait.js';
 export { deploymentIsReady, markDeploymentReady } from './workloads.js';

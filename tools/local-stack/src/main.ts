@@ -4,10 +4,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isConflict, loadKubeConfig } from '@bdk/k8s';
-import { installCrds, startApp, startEnvoy, startKubeEnv, type RunningApp } from '@bdk/testing';
+import { freePort, installCrds, setUpPlatformIdentity, startApp, startEnvoy, startKubeEnv, type RunningApp } from '@bdk/testing';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startBookStandIn } from './book-stand-in.js';
-import { apps, developmentWebhookSecret, readLocalStackOptions, type AppName } from './options.js';
+import { apps, readLocalStackOptions, type AppName } from './options.js';
 import { startWorkloadSimulator } from './workload-simulator.js';
 
 const options = readLocalStackOptions(process.env);
@@ -87,17 +87,30 @@ try {
     stopSteps.push(() => simulator.stop());
   }
 
+  // Who is who: the local JWT issuer for API callers, and the ServiceAccount tokens the library-service and the
+  // router present to the controller. The signing key is kept across restarts, so issued tokens stay valid.
+  const identity = await setUpPlatformIdentity(kubeConfig, { directory: options.stateDir, namespace: bdkNamespace });
+  // Projected tokens are refreshed by the kubelet in a pod; here, well before they expire.
+  const refresh = setInterval(() => void identity.refreshServiceAccountTokens().catch((error: unknown) => console.error('refreshing service-account tokens failed:', error)), 3_600_000);
+  stopSteps.push(async () => clearInterval(refresh));
+  const gatewayPort = options.gatewayPort === 0 ? await freePort() : options.gatewayPort;
+
   const running = {} as Record<AppName, RunningApp>;
   const envOf = (app: AppName): Record<string, string> => {
     const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: bdkNamespace };
-    if (app === 'book-controller') return { ...common, ...(bookUrlTemplate ? { BDK_BOOK_URL_TEMPLATE: bookUrlTemplate } : {}) };
-    if (app === 'webhook-router') {
-      return { ...common, ...options.webhookSecrets, BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].grpcPort}` };
-    }
-    return common;
+    const controller = () => ({ BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].grpcPort}` });
+    if (app === 'book-controller') return { ...common, ...identity.env.controller, ...(bookUrlTemplate ? { BDK_BOOK_URL_TEMPLATE: bookUrlTemplate } : {}) };
+    if (app === 'webhook-router') return { ...common, ...identity.env.router, ...controller() };
+    return {
+      ...common,
+      ...identity.env.library,
+      ...controller(),
+      BDK_WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+      ...(options.customerNamespacePrefix ? { BDK_CUSTOMER_NAMESPACE_PREFIX: options.customerNamespacePrefix } : {}),
+    };
   };
-  // The controller before the router, which dispatches to it.
-  for (const app of ['library-service', 'book-controller', 'webhook-router'] as const) {
+  // The controller first: the library-service and the router call it.
+  for (const app of ['book-controller', 'library-service', 'webhook-router'] as const) {
     const index = apps.indexOf(app);
     const started = await startApp(app, envOf(app), { grpc: portFor(index, 0), admin: portFor(index, 100) });
     stopSteps.push(() => started.stop());
@@ -121,7 +134,7 @@ try {
   const gateway = await startEnvoy({
     config: 'envoy/gateway.yaml',
     upstreams: { library_service: sidecars['library-service'] ?? 0, webhook_router: sidecars['webhook-router'] ?? 0 },
-    ...(options.gatewayPort === 0 ? {} : { listenerPorts: { http: options.gatewayPort } }),
+    listenerPorts: { http: gatewayPort },
   });
   stopSteps.push(() => gateway.stop());
   watchExit('envoy gateway', gateway.process.exited, () => gateway.process.output());
@@ -134,12 +147,8 @@ try {
     log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${running[app].grpcPort}   metrics http://127.0.0.1:${running[app].adminPort}/metrics${sidecar}`);
   }
   log(`  book triggers    ${bookUrlTemplate ?? 'the books\' Services (in-cluster URLs)'}`);
-  const sources = Object.keys(options.webhookSecrets).map((key) => key.replace('BDK_WEBHOOK_SECRET_', '').toLowerCase());
-  if (options.developmentSecrets) {
-    log(`  webhook secrets  ${sources.join(', ')}: "${developmentWebhookSecret}" (set BDK_WEBHOOK_SECRET_<SOURCE> to choose your own)`);
-  } else {
-    log(`  webhook secrets  ${sources.join(', ') || 'none'} (from BDK_WEBHOOK_SECRET_*)`);
-  }
+  log(`  API tokens       TOKEN=$(npm run --silent token -- --org <organisation>)   (--admin adds books:publish); send "Authorization: Bearer $TOKEN"`);
+  log('  webhooks         each instance has its own signing secret: see "webhooks" in the answer of its creation');
   if (options.simulateWorkloads && !options.kubeconfig) log('  no kubelet here: book Deployments are marked ready by the workload simulator');
   log('\nCtrl-C stops everything.');
 } catch (error) {

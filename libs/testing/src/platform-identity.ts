@@ -1,0 +1,82 @@
+// Who is who in a BDK installation outside a cluster (the local stack and the tests): the JWT issuer that API
+// callers' tokens come from (a local signing key and the BDK_AUTH_CONFIG file naming its JWKS), and the
+// ServiceAccounts whose projected tokens the library-service and the webhook-router present to the book controller.
+// In a cluster the identity provider and the kubelet provide these; here they are made on the real apiserver.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { issueToken, organizationPermissions, platformAdminPermissions, writeLocalSigningKey, type LocalSigningKeyFile } from '@bdk/auth';
+import { ensureServiceAccount, requestServiceAccountToken, serviceAccountUsername } from '@bdk/k8s';
+
+/** The audience of the tokens the controller accepts (its BDK_INTERNAL_AUDIENCE default). */
+export const controllerAudience = 'bdk-book-controller';
+/** The ServiceAccount names the controller's identity defaults expect in BDK's namespace. */
+export const platformServiceAccounts = { library: 'library-service', router: 'webhook-router' } as const;
+
+export interface PlatformIdentity {
+  /** The BDK_AUTH_CONFIG file (the local issuer, its JWKS as a file). */
+  readonly authConfigFile: string;
+  readonly signingKey: LocalSigningKeyFile;
+  /** Environment for each app, on top of KUBECONFIG and BDK_NAMESPACE. */
+  readonly env: {
+    library: Record<string, string>;
+    router: Record<string, string>;
+    controller: Record<string, string>;
+  };
+  /** A bearer token of the local issuer: an organisation's (every organisation permission) unless told otherwise. */
+  token(options: { organizationId?: string; permissions?: readonly string[]; admin?: boolean; subject?: string; expiresInSeconds?: number }): Promise<string>;
+  /** Requests fresh ServiceAccount tokens into the token files (the kubelet's job in a pod). */
+  refreshServiceAccountTokens(): Promise<void>;
+}
+
+export interface PlatformIdentityOptions {
+  /** Where the key, the auth config and the token files go. */
+  directory: string;
+  /** BDK's namespace, where the ServiceAccounts live. */
+  namespace: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export async function setUpPlatformIdentity(kubeConfig: KubeConfig, options: PlatformIdentityOptions): Promise<PlatformIdentity> {
+  const issuer = options.issuer ?? 'https://bdk.local/issuer';
+  const audience = options.audience ?? 'bdk';
+  const { key, jwksFile } = await writeLocalSigningKey(path.join(options.directory, 'auth'), { issuer, audience });
+  const authConfigFile = path.join(options.directory, 'auth', 'auth-config.json');
+  await writeFile(authConfigFile, JSON.stringify({ issuers: [{ issuer, audiences: [audience], jwksFile }] }, null, 2) + '\n');
+
+  const tokenFile = (account: string) => path.join(options.directory, 'auth', `${account}.token`);
+  const refreshServiceAccountTokens = async () => {
+    for (const account of Object.values(platformServiceAccounts)) {
+      await ensureServiceAccount(kubeConfig, options.namespace, account);
+      const token = await requestServiceAccountToken(kubeConfig, { namespace: options.namespace, name: account, audience: controllerAudience, expirationSeconds: 86_400 });
+      await writeFile(tokenFile(account), token, { mode: 0o600 });
+    }
+  };
+  await refreshServiceAccountTokens();
+
+  return {
+    authConfigFile,
+    signingKey: key,
+    env: {
+      library: { BDK_AUTH_CONFIG: authConfigFile, BDK_CONTROLLER_TOKEN_FILE: tokenFile(platformServiceAccounts.library) },
+      router: { BDK_AUTH_CONFIG: authConfigFile, BDK_CONTROLLER_TOKEN_FILE: tokenFile(platformServiceAccounts.router) },
+      controller: {
+        BDK_INTERNAL_AUDIENCE: controllerAudience,
+        BDK_LIBRARY_SERVICE_IDENTITY: serviceAccountUsername(options.namespace, platformServiceAccounts.library),
+        BDK_WEBHOOK_ROUTER_IDENTITY: serviceAccountUsername(options.namespace, platformServiceAccounts.router),
+      },
+    },
+    token: ({ organizationId, permissions, admin = false, subject, expiresInSeconds }) =>
+      issueToken({
+        key,
+        issuer,
+        audience,
+        subject: subject ?? (organizationId ? `user@${organizationId}` : 'platform-admin'),
+        organizationId,
+        permissions: permissions ?? [...(organizationId ? organizationPermissions : []), ...(admin ? platformAdminPermissions : [])],
+        expiresInSeconds,
+      }),
+    refreshServiceAccountTokens,
+  };
+}
