@@ -1,7 +1,7 @@
 // An in-memory record of the latest webhooks this replica accepted, for ListDeliveries. Bounded (oldest dropped
-// first) and per process: it is an operator's window on recent traffic, not the durable delivery queue with
-// retries and dead letters (that replaces it with the next issue, keeping this interface's shape). Payloads are
-// not kept, only their size.
+// first) and per process: a window on recent traffic, not a durable queue with retries and dead letters. Payloads
+// are not kept, only their size. Each record belongs to the one organisation whose instances the webhook
+// verified for, and is listed only to that organisation.
 
 export const deliveryStates = ['pending', 'delivered', 'failed', 'dead_lettered'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
@@ -10,6 +10,8 @@ export interface DeliveryRecord {
   readonly webhookId: string;
   readonly source: string;
   readonly event: string;
+  /** The organisation of the instances the webhook was routed to. */
+  readonly organizationId: string;
   state: DeliveryState;
   attempts: number;
   lastError: string;
@@ -37,7 +39,7 @@ export class DeliveryLog {
   constructor(private readonly capacity = 1_000) {}
 
   /** A webhook accepted and about to be routed. */
-  start(init: { webhookId: string; source: string; event: string; payloadSize: number }, now = new Date()): DeliveryRecord {
+  start(init: { webhookId: string; source: string; event: string; organizationId: string; payloadSize: number }, now = new Date()): DeliveryRecord {
     const record: DeliveryRecord = { ...init, state: 'pending', attempts: 0, lastError: '', targets: [], receivedAt: now, updatedAt: now };
     this.entries.set(init.webhookId, { seq: this.nextSeq++, record });
     for (const oldest of this.entries.keys()) {
@@ -55,12 +57,22 @@ export class DeliveryLog {
     entry.record.attempts += 1;
   }
 
-  /** Newest first. `pageToken` is a previous page's nextPageToken. */
-  list(filter: { source?: string; state?: string; pageSize: number; pageToken?: string }): DeliveryPage {
+  /**
+   * One organisation's deliveries, newest first. `pageToken` is a previous page's nextPageToken. The organisation
+   * is required: no filter lists every tenant's traffic.
+   */
+  list(filter: { organizationId: string; source?: string; state?: string; pageSize: number; pageToken?: string }): DeliveryPage {
     const before = filter.pageToken ? decodeToken(filter.pageToken) : Infinity;
+    if (filter.organizationId === '') return { deliveries: [], nextPageToken: '' };
     const matching = [...this.entries.values()]
       .reverse()
-      .filter(({ seq, record }) => seq < before && (!filter.source || record.source === filter.source) && (!filter.state || record.state === filter.state));
+      .filter(
+        ({ seq, record }) =>
+          seq < before &&
+          record.organizationId === filter.organizationId &&
+          (!filter.source || record.source === filter.source) &&
+          (!filter.state || record.state === filter.state),
+      );
     const page = matching.slice(0, filter.pageSize);
     const last = page.at(-1);
     return {

@@ -9,12 +9,14 @@ export type WebhookOutcome =
   | 'partial'
   /** No target accepted it. */
   | 'failed'
-  /** Authenticated, but no book instance declares a webhook integration for the source. */
-  | 'unrouted'
-  /** Bad request (the source name). */
+  /** Slack's url_verification handshake, answered by the router. */
+  | 'url_verification'
+  /** Bad request (the source name or the instance id). */
   | 'invalid'
-  /** Missing, malformed or wrong signature, or a source with no secret. */
+  /** No subscriber's secret verified it (or there was no subscriber). */
   | 'unauthenticated'
+  /** It verified for instances of two organisations: a secret is shared across tenants; delivered to none. */
+  | 'ambiguous'
   /** The book controller could not be reached in time. */
   | 'unavailable'
   /** The controller failed in an unexpected way. */
@@ -24,10 +26,13 @@ export interface WebhookMetrics {
   count(source: string, outcome: WebhookOutcome): void;
 }
 
+/** The label of a source without subscribers: the path is the sender's to choose, the label set is not. */
+export const unknownSourceLabel = 'unknown';
+
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
   const webhooks = new Counter({
     name: 'bdk_webhooks_total',
-    help: 'Webhooks received, by source and outcome. Sources that are not configured count as "unconfigured".',
+    help: `Webhooks received, by source and outcome. Sources without a subscriber count as "${unknownSourceLabel}", invalid ones as "invalid".`,
     labelNames: ['source', 'outcome'] as const,
     registers: [registry],
   });

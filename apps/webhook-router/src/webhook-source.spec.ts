@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { secretEnvName, sourceProblem } from './webhook-source.js';
+import { sourceProblem } from './webhook-source.js';
 
 describe('sourceProblem', () => {
   it.each(['github', 'zendesk', 'my-crm', 'a', 'x1', 'a'.repeat(63)])('accepts %s', (source) => {
@@ -16,13 +16,5 @@ describe('sourceProblem', () => {
     ['a'.repeat(64), 'must be at most 63 characters'],
   ])('rejects "%s": %s', (source, problem) => {
     expect(sourceProblem(source)).toContain(problem);
-  });
-});
-
-describe('secretEnvName', () => {
-  it('upper-cases the source and turns every other character into "_"', () => {
-    expect(secretEnvName('github')).toBe('BDK_WEBHOOK_SECRET_GITHUB');
-    expect(secretEnvName('my-crm')).toBe('BDK_WEBHOOK_SECRET_MY_CRM');
-    expect(secretEnvName('x1')).toBe('BDK_WEBHOOK_SECRET_X1');
   });
 });

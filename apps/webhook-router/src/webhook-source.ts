@@ -1,5 +1,5 @@
 // A webhook source is the `{source}` of POST /api/v1/webhooks/{source}: github, zendesk, slack, ... It names a
-// sender, keys its secret in the environment and labels metrics, so it is held to the shape of a DNS label.
+// sender, keys the subscriber lookup and labels metrics, so it is held to the shape of a DNS label.
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const maxSourceLength = 63;
@@ -11,10 +11,3 @@ export function sourceProblem(source: string): string | undefined {
   if (!dnsLabel.test(source)) return 'must be a DNS label (lower-case letters, digits and "-", starting and ending with a letter or digit)';
   return undefined;
 }
-
-/** The environment variable holding a source's signing secret: `github` → `BDK_WEBHOOK_SECRET_GITHUB`. */
-export function secretEnvName(source: string): string {
-  return `${secretEnvPrefix}${source.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-export const secretEnvPrefix = 'BDK_WEBHOOK_SECRET_';
