@@ -100,6 +100,11 @@ describe('runTokenCommand', () => {
     expect(claims.exp - claims.iat).toBe(90);
   });
 
+  it('prints the usage for --help', async () => {
+    expect(await runTokenCommand(['--help'], io())).toBe(0);
+    expect(out).toMatch(/^usage: npm run --silent token -- --org <org>/);
+  });
+
   it('prints the usage on a bad argument and exits 2', async () => {
     expect(await runTokenCommand(['--org'], io())).toBe(2);
     expect(out).toBe('');

@@ -63,6 +63,10 @@ export interface TokenCommandIo {
 
 /** `npm run token`: prints one bearer token signed with the local stack's key. Returns the exit code. */
 export async function runTokenCommand(args: readonly string[], io: TokenCommandIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`${tokenUsage}\n`);
+    return 0;
+  }
   let request: TokenRequest;
   try {
     request = parseTokenArguments(args);
