@@ -6,7 +6,8 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { health } from '@bdk/proto';
-import { startKubeEnv } from '@bdk/testing';
+import { startKubeEnv, workspaceRoot } from '@bdk/testing';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -54,8 +55,16 @@ describe('the local stack (npm start)', () => {
       const client = createClient(health.Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
       expect((await client.check({ service: '' })).status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
     }
-    // The gateway reaches the library-service through its sidecar, and answers unknown paths itself.
-    expect((await fetch(`${stack.gatewayUrl}/api/v1/books`)).status).toBe(200);
+    // The gateway reaches the library-service through its sidecar, which wants a token: the one the README's
+    // `npm run --silent token -- --org <org>` prints from the stack's signing key.
+    expect((await fetch(`${stack.gatewayUrl}/api/v1/books`)).status).toBe(401);
+    const printed = execFileSync(process.execPath, [path.join(workspaceRoot, 'dist/tools/token.js'), '--org', 'acme'], {
+      env: { ...process.env, BDK_LOCAL_STACK_DIR: stateDir },
+      encoding: 'utf8',
+    });
+    expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect((await fetch(`${stack.gatewayUrl}/api/v1/books`, { headers: { authorization: `Bearer ${printed.trim()}` } })).status).toBe(200);
+    expect(output).toContain('npm run --silent token -- --org');
     expect(await (await fetch(`${stack.gatewayUrl}/api/v2`)).json()).toEqual({ code: 5, message: 'no BDK API at /api/v2' });
 
     const ports = printedPorts(output);
