@@ -12,6 +12,12 @@ export interface ControllerConfig {
   workers: number;
   /** How long DispatchTrigger waits for one book to answer. */
   dispatchTimeoutMs: number;
+  /** The audience callers' ServiceAccount tokens must be minted for. */
+  internalAudience: string;
+  /** The Kubernetes username allowed to call DispatchTrigger and ListWebhookSubscribers. */
+  webhookRouterIdentity: string;
+  /** The Kubernetes username allowed to call StoreInstanceSecrets. */
+  libraryServiceIdentity: string;
 }
 
 export function readControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
@@ -24,13 +30,30 @@ export function readControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
   if (!URL.canParse(sample) || !/^https?:$/.test(new URL(sample).protocol)) {
     throw new ConfigError(`BDK_BOOK_URL_TEMPLATE must give an http(s) URL, got "${bookUrlTemplate}"`);
   }
+  // The callers run beside the controller, in BDK's own namespace (the same variable readServiceConfig reads).
+  const namespace = envString(env, 'BDK_NAMESPACE', 'bdk');
   return {
     bookImageTemplate,
     bookPort,
     bookUrlTemplate,
     workers: positiveInteger(env, 'BDK_CONTROLLER_WORKERS', 2),
     dispatchTimeoutMs: positiveInteger(env, 'BDK_DISPATCH_TIMEOUT_MS', 10_000),
+    internalAudience: envString(env, 'BDK_INTERNAL_AUDIENCE', 'bdk-book-controller'),
+    webhookRouterIdentity: serviceAccountIdentity(env, 'BDK_WEBHOOK_ROUTER_IDENTITY', namespace, 'webhook-router'),
+    libraryServiceIdentity: serviceAccountIdentity(env, 'BDK_LIBRARY_SERVICE_IDENTITY', namespace, 'library-service'),
   };
+}
+
+// A ServiceAccount username; anything else (a user name, a typo without the prefix) would match no token and
+// lock the caller out with nothing in the logs but PermissionDenied, so it fails at start-up instead.
+const serviceAccountUsername = /^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
+
+function serviceAccountIdentity(env: NodeJS.ProcessEnv, name: string, namespace: string, account: string): string {
+  const value = envString(env, name, `system:serviceaccount:${namespace}:${account}`);
+  if (!serviceAccountUsername.test(value)) {
+    throw new ConfigError(`${name} must be a ServiceAccount username (system:serviceaccount:<namespace>:<name>), got "${value}"`);
+  }
+  return value;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
