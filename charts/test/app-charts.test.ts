@@ -1,7 +1,7 @@
 // What the three app charts share, read from their rendered objects: the pod the apps' env contract expects
 // (ports, probes, env, a non-root read-only container), the Envoy sidecar exactly where the REST API needs it with
 // the config and descriptor from their one source, the Service, and least-privilege RBAC bound to the pod's
-// ServiceAccount.
+// ServiceAccount; the router, which never calls the Kubernetes API, gets no RBAC and no API token at all.
 import type {
   V1ClusterRole,
   V1ClusterRoleBinding,
@@ -39,11 +39,19 @@ function env(c: V1Container): Record<string, string | undefined> {
   return Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
 }
 
+/** The apps that call the Kubernetes API, and so get an API token in their pods. */
+const apiClients: readonly AppChart[] = ['library-service', 'book-controller'];
+
 /** Role and ClusterRole permissions exactly as each app's design needs them. */
 const expectedPermissions: Record<AppChart, { Role: string[]; ClusterRole: string[] }> = {
+  // Nothing on Secrets and no namespace creation: the book-controller writes into customer namespaces for it.
   'library-service': {
-    Role: grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], fullCrud),
-    ClusterRole: [...grant('', ['namespaces'], ['get', 'create']), ...grant('', ['secrets'], ['get', 'create', 'update', 'patch', 'delete'])],
+    Role: [
+      ...grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], fullCrud),
+      ...grant('', ['events'], ['create', 'patch']),
+      ...grant('events.k8s.io', ['events'], ['create', 'patch']),
+    ],
+    ClusterRole: grant('', ['namespaces'], ['get']),
   },
   'book-controller': {
     Role: [
@@ -59,13 +67,11 @@ const expectedPermissions: Record<AppChart, { Role: string[]; ClusterRole: strin
       ...grant('apps', ['deployments'], fullCrud),
       ...grant('', ['services', 'configmaps', 'secrets'], fullCrud),
       ...grant('bdk.voyager.io', ['externalbookdefinitions'], fullCrud),
-      ...grant('', ['namespaces'], ['get', 'create']),
+      ...grant('', ['namespaces'], ['get', 'list', 'watch', 'create', 'patch']),
+      ...grant('authentication.k8s.io', ['tokenreviews'], ['create']),
     ],
   },
-  'webhook-router': {
-    Role: grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], ['get', 'list', 'watch']),
-    ClusterRole: [],
-  },
+  'webhook-router': { Role: [], ClusterRole: [] },
 };
 
 describe.each(appCharts)('%s', (chart) => {
@@ -101,7 +107,12 @@ describe.each(appCharts)('%s', (chart) => {
     it('gets the shared env contract, with BDK_NAMESPACE the release namespace and no KUBECONFIG', () => {
       expect(env(app)).toMatchObject({ GRPC_HOST: '0.0.0.0', GRPC_PORT: '9090', ADMIN_PORT: '9464', BDK_NAMESPACE: namespace, LOG_LEVEL: 'info' });
       expect(env(app)).not.toHaveProperty('KUBECONFIG');
-      expect(deployment.spec?.template.spec?.automountServiceAccountToken).toBe(true);
+    });
+
+    it(apiClients.includes(chart) ? 'gets a Kubernetes API token, to call the API' : 'gets no Kubernetes API token: it never calls the API', () => {
+      const calls = apiClients.includes(chart);
+      expect(deployment.spec?.template.spec?.automountServiceAccountToken).toBe(calls);
+      expect(rendered.one<V1ServiceAccount>('ServiceAccount').automountServiceAccountToken).toBe(calls);
     });
 
     it('runs as a non-root user with a read-only root filesystem and no capabilities', () => {
@@ -114,8 +125,8 @@ describe.each(appCharts)('%s', (chart) => {
         ]);
         expect([c.name, c.resources?.requests, c.resources?.limits?.['memory']]).toEqual([c.name, expect.any(Object), expect.any(String)]);
       }
-      // The one writable place the app gets.
-      expect(app.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      // The one writable place the app gets; everything else it mounts is read-only.
+      expect((app.volumeMounts ?? []).filter((m) => m.readOnly !== true)).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
     });
 
     it('runs as its own ServiceAccount', () => {
@@ -203,7 +214,7 @@ describe.each(appCharts)('%s', (chart) => {
     it('grants exactly the permissions the app needs, in the release namespace and cluster-wide', () => {
       const roles = rendered.all<V1Role>('Role');
       const clusterRoles = rendered.all<V1ClusterRole>('ClusterRole');
-      expect(roles.map((r) => r.metadata.namespace)).toEqual([namespace]);
+      expect(roles.map((r) => r.metadata.namespace)).toEqual(expectedPermissions[chart].Role.length > 0 ? [namespace] : []);
       expect(permissions(roles[0]?.rules)).toEqual([...expectedPermissions[chart].Role].sort());
       expect(permissions(clusterRoles.flatMap((r) => r.rules ?? []))).toEqual([...expectedPermissions[chart].ClusterRole].sort());
     });
@@ -225,7 +236,9 @@ describe.each(appCharts)('%s', (chart) => {
     });
 
     it('can be left to the operator: rbac.create=false, an existing ServiceAccount', async () => {
-      const without = await render(chart, { set: { 'rbac.create': false, serviceAccount: { create: false, name: 'platform-sa', annotations: {} } } });
+      // The router has no RBAC to leave out, and no rbac value.
+      const rbacOff = chart === 'webhook-router' ? {} : { 'rbac.create': false };
+      const without = await render(chart, { set: { ...rbacOff, serviceAccount: { create: false, name: 'platform-sa', annotations: {} } } });
       expect(without.objects.map((o) => o.kind).filter((k) => /Role|ServiceAccount/.test(k))).toEqual([]);
       expect(without.one<V1Deployment>('Deployment').spec?.template.spec?.serviceAccountName).toBe('platform-sa');
       expect(await renderError(chart, { set: { 'serviceAccount.create': false } })).toMatch(/serviceAccount\.name is required/);

@@ -1,8 +1,8 @@
-// Each app chart's own settings reach its container as the env variables the app reads (the shared conventions of
-// issue 3), and the webhook-router finds the book-controller of its release by default.
-import type { V1Container, V1Deployment, V1Service } from '@kubernetes/client-node';
+// Each app chart's own settings reach its container as the env variables the app reads, and the library-service and
+// webhook-router find the book-controller of their release by default, as the identities it accepts by default.
+import type { V1Container, V1Deployment, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { assertGenerated, render, type AppChart, type RenderOptions } from './helm.js';
+import { assertGenerated, render, renderError, type AppChart, type RenderOptions } from './helm.js';
 
 beforeAll(() => assertGenerated());
 
@@ -27,6 +27,57 @@ describe('library-service', () => {
   it('refuses a Model Manager URL that is not http(s)', async () => {
     await expect(render('library-service', { set: { 'modelManager.url': 'model-manager:9090' } })).rejects.toThrow(/modelManager\/url/);
   });
+
+  it('leaves the customer namespace prefix and public webhook URL unset by default', async () => {
+    const env = await appEnv('library-service');
+    expect(env).not.toHaveProperty('BDK_CUSTOMER_NAMESPACE_PREFIX');
+    expect(env).not.toHaveProperty('BDK_WEBHOOK_PUBLIC_URL');
+  });
+
+  it('sets them from customerNamespaces.prefix and webhooks.publicUrl', async () => {
+    const env = await appEnv('library-service', { valuesFiles: ['ci/production-values.yaml'] });
+    expect(env['BDK_CUSTOMER_NAMESPACE_PREFIX']).toBe('customer-');
+    expect(env['BDK_WEBHOOK_PUBLIC_URL']).toBe('https://bdk.example.com');
+  });
+
+  it('refuses a prefix that cannot start a namespace name, and a public URL that is not http(s)', async () => {
+    await expect(render('library-service', { set: { 'customerNamespaces.prefix': 'Customer_' } })).rejects.toThrow(/customerNamespaces\/prefix/);
+    await expect(render('library-service', { set: { 'webhooks.publicUrl': 'bdk.example.com' } })).rejects.toThrow(/webhooks\/publicUrl/);
+  });
+});
+
+describe.each(['library-service', 'webhook-router'] as const)('%s as a caller of the book-controller', (chart) => {
+  it('calls the book-controller of its own release by default', async () => {
+    for (const release of ['bdk', 'staging', 'team-book-controller', 'x'.repeat(53)]) {
+      const controller = (await render('book-controller', { release })).one<V1Service>('Service');
+      const grpc = controller.spec?.ports?.find((p) => p.name === 'grpc')?.port;
+      expect((await appEnv(chart, { release }))['BDK_CONTROLLER_URL']).toBe(`http://${controller.metadata.name}:${grpc}`);
+    }
+  });
+
+  it('takes controllerUrl over the default', async () => {
+    const env = await appEnv(chart, { set: { controllerUrl: 'http://controller.elsewhere.svc:9090' } });
+    expect(env['BDK_CONTROLLER_URL']).toBe('http://controller.elsewhere.svc:9090');
+  });
+
+  it('requests its controller token for the audience the book-controller accepts by default', async () => {
+    const controller = await appEnv('book-controller');
+    const deployment = (await render(chart)).one<V1Deployment>('Deployment');
+    const token = deployment.spec?.template.spec?.volumes?.find((v) => v.name === 'controller-token')?.projected?.sources?.[0]?.serviceAccountToken;
+    expect(token?.audience).toBe(controller['BDK_INTERNAL_AUDIENCE']);
+    const changed = (await render(chart, { set: { controllerAudience: 'bdk-controller.internal' } })).one<V1Deployment>('Deployment');
+    const audience = changed.spec?.template.spec?.volumes?.find((v) => v.name === 'controller-token')?.projected?.sources?.[0]?.serviceAccountToken?.audience;
+    expect(audience).toBe('bdk-controller.internal');
+  });
+
+  it('runs as the ServiceAccount the book-controller accepts by default, for any release name', async () => {
+    const variable = chart === 'library-service' ? 'BDK_LIBRARY_SERVICE_IDENTITY' : 'BDK_WEBHOOK_ROUTER_IDENTITY';
+    for (const release of ['bdk', 'staging', `team-${chart}`, 'x'.repeat(53)]) {
+      const account = (await render(chart, { release, namespace: 'bdk-system' })).one<V1ServiceAccount>('ServiceAccount').metadata.name;
+      const accepted = (await appEnv('book-controller', { release, namespace: 'bdk-system' }))[variable];
+      expect(accepted).toBe(`system:serviceaccount:bdk-system:${account}`);
+    }
+  });
 });
 
 describe('book-controller', () => {
@@ -38,6 +89,28 @@ describe('book-controller', () => {
       BDK_CONTROLLER_WORKERS: '2',
       BDK_DISPATCH_TIMEOUT_MS: '10000',
     });
+  });
+
+  it('accepts tokens for bdk-book-controller from the library-service and webhook-router of its release by default', async () => {
+    expect(await appEnv('book-controller', { release: 'prod', namespace: 'bdk-system' })).toMatchObject({
+      BDK_INTERNAL_AUDIENCE: 'bdk-book-controller',
+      BDK_LIBRARY_SERVICE_IDENTITY: 'system:serviceaccount:bdk-system:prod-library-service',
+      BDK_WEBHOOK_ROUTER_IDENTITY: 'system:serviceaccount:bdk-system:prod-webhook-router',
+    });
+  });
+
+  it('takes the audience and the callers’ ServiceAccounts and namespaces from internalAuth', async () => {
+    expect(await appEnv('book-controller', { valuesFiles: ['ci/production-values.yaml'], namespace: 'bdk-system' })).toMatchObject({
+      BDK_INTERNAL_AUDIENCE: 'bdk-controller.internal',
+      BDK_LIBRARY_SERVICE_IDENTITY: 'system:serviceaccount:bdk-system:bdk-books-api',
+      BDK_WEBHOOK_ROUTER_IDENTITY: 'system:serviceaccount:bdk-edge:bdk-webhooks',
+    });
+  });
+
+  it('refuses a caller ServiceAccount or namespace that Kubernetes could not name', async () => {
+    const error = await renderError('book-controller', { set: { 'internalAuth.callers.webhookRouter.namespace': 'Edge NS' } });
+    expect(error).toMatch(/internalAuth\/callers\/webhookRouter\/namespace/);
+    expect(await renderError('book-controller', { set: { 'internalAuth.callers.libraryService.serviceAccount': 'a:b' } })).toMatch(/libraryService\/serviceAccount/);
   });
 
   it('takes them from books.*, workers and dispatchTimeoutMs', async () => {
@@ -53,43 +126,28 @@ describe('book-controller', () => {
 });
 
 describe('webhook-router', () => {
-  it('dispatches to the book-controller of its own release by default', async () => {
-    for (const release of ['bdk', 'staging', 'team-book-controller', 'x'.repeat(53)]) {
-      const controller = (await render('book-controller', { release })).one<V1Service>('Service');
-      const grpc = controller.spec?.ports?.find((p) => p.name === 'grpc')?.port;
-      expect((await appEnv('webhook-router', { release }))['BDK_CONTROLLER_URL']).toBe(`http://${controller.metadata.name}:${grpc}`);
-    }
-  });
-
   it('waits 10 s for the controller by default, at most 25 s (below the sidecar route timeout)', async () => {
     expect((await appEnv('webhook-router'))['BDK_CONTROLLER_TIMEOUT_MS']).toBe('10000');
     await expect(render('webhook-router', { set: { controllerTimeoutMs: 30000 } })).rejects.toThrow(/controllerTimeoutMs/);
   });
 
-  it('refuses a signing secret as a plain extraEnv value', async () => {
-    await expect(render('webhook-router', { set: { extraEnv: [{ name: 'BDK_WEBHOOK_SECRET_ZENDESK', value: 'x' }] } })).rejects.toThrow(/extraEnv\/0\/name/);
+  it('tolerates 300 s of webhook timestamp skew by default, webhooks.timestampToleranceSeconds otherwise', async () => {
+    expect((await appEnv('webhook-router'))['BDK_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS']).toBe('300');
+    expect((await appEnv('webhook-router', { valuesFiles: ['ci/production-values.yaml'] }))['BDK_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS']).toBe('120');
+    await expect(render('webhook-router', { set: { 'webhooks.timestampToleranceSeconds': 0 } })).rejects.toThrow(/timestampToleranceSeconds/);
   });
 
-  it('takes controllerUrl over the default', async () => {
-    const env = await appEnv('webhook-router', { set: { controllerUrl: 'http://controller.elsewhere.svc:9090' } });
-    expect(env['BDK_CONTROLLER_URL']).toBe('http://controller.elsewhere.svc:9090');
+  it('holds no signing secret: no per-source secrets, no unsigned sources, no Secret imported', async () => {
+    for (const options of [{}, { valuesFiles: ['ci/production-values.yaml'] }]) {
+      const app = await appContainer('webhook-router', options);
+      expect(app.envFrom).toBeUndefined();
+      expect(app.env?.map((e) => e.name).filter((name) => name.startsWith('BDK_WEBHOOK_SECRET') || name === 'BDK_WEBHOOK_UNSIGNED_SOURCES')).toEqual([]);
+    }
   });
 
-  it('has no signing secrets or unsigned sources by default', async () => {
-    const app = await appContainer('webhook-router');
-    expect(app.envFrom).toBeUndefined();
-    expect(app.env?.map((e) => e.name)).not.toContain('BDK_WEBHOOK_UNSIGNED_SOURCES');
-  });
-
-  it('imports the signing secrets with envFrom and lists the unsigned sources comma-separated', async () => {
-    const app = await appContainer('webhook-router', { valuesFiles: ['ci/signed-sources-values.yaml'] });
-    expect(app.envFrom).toEqual([{ secretRef: { name: 'bdk-webhook-secrets', optional: false } }]);
-    expect(app.env?.find((e) => e.name === 'BDK_WEBHOOK_UNSIGNED_SOURCES')?.value).toBe('internal-cron,smoke-test');
-    // No secret value ever sits in the chart's output: the Secret is referenced, never rendered.
-    expect(app.env?.some((e) => e.name.startsWith('BDK_WEBHOOK_SECRET_'))).toBe(false);
-  });
-
-  it('refuses an unsigned source that would break the comma-separated list', async () => {
-    await expect(render('webhook-router', { set: { unsignedSources: ['a,b'] } })).rejects.toThrow(/unsignedSources\/0/);
+  it('refuses the removed signing values and rbac, naming them', async () => {
+    expect(await renderError('webhook-router', { set: { 'webhookSecrets.existingSecret': 'bdk-webhook-secrets' } })).toMatch(/additional properties 'webhookSecrets' not allowed/);
+    expect(await renderError('webhook-router', { set: { unsignedSources: ['internal-cron'] } })).toMatch(/additional properties 'unsignedSources' not allowed/);
+    expect(await renderError('webhook-router', { set: { 'rbac.create': true } })).toMatch(/additional properties 'rbac' not allowed/);
   });
 });

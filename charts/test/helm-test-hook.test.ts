@@ -1,6 +1,7 @@
 // library-service's `helm test` Pod: a hook (never part of the install), in the app's image, asking the Service's
-// REST port for GET /api/v1/books. Its script is run here, on the pinned Node, against a real HTTP server on
-// loopback standing in for the Service: 200 passes, anything else fails.
+// REST port for GET /api/v1/books without a token. Its script is run here, on the pinned Node, against a real HTTP
+// server on loopback standing in for the Service: 401 (the API is up and refuses an unauthenticated caller) passes;
+// anything else fails, 200 (an open API) included.
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from '@bdk/testing';
@@ -25,16 +26,18 @@ function hookPod(): V1Pod {
   return rendered.one<V1Pod>('Pod', 'bdk-library-service-test-rest-api');
 }
 
-/** Serves `status` for every request; resolves with the port and the paths asked for. */
-async function serve(status: number): Promise<{ port: number; paths: string[] }> {
+/** Serves `status` for every request; resolves with the port, the paths asked for and their authorization headers. */
+async function serve(status: number): Promise<{ port: number; paths: string[]; authorization: (string | undefined)[] }> {
   const paths: string[] = [];
+  const authorization: (string | undefined)[] = [];
   const port = await freePort();
   server = createServer((request, response) => {
     paths.push(request.url ?? '');
+    authorization.push(request.headers.authorization);
     response.writeHead(status, { 'content-type': 'application/json' }).end('{"books":[]}');
   });
   await new Promise<void>((resolve) => server?.listen(port, '127.0.0.1', resolve));
-  return { port, paths };
+  return { port, paths, authorization };
 }
 
 /** Runs the Pod's command with its URL pointed at loopback; resolves with the exit code. */
@@ -61,13 +64,19 @@ describe('library-service helm test hook', () => {
     expect(container?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   });
 
-  it('passes when the REST API answers 200', async () => {
-    const { port, paths } = await serve(200);
+  it('passes when the REST API refuses the unauthenticated call with 401', async () => {
+    const { port, paths, authorization } = await serve(401);
     expect(await runHook(port)).toBe(0);
     expect(paths).toEqual(['/api/v1/books']);
+    expect(authorization).toEqual([undefined]);
   });
 
-  it('fails when it does not', async () => {
+  it('fails when the API answers without authentication (200)', async () => {
+    const { port } = await serve(200);
+    expect(await runHook(port)).toBe(1);
+  });
+
+  it('fails when the API is not serving (503)', async () => {
     const { port } = await serve(503);
     expect(await runHook(port)).toBe(1);
   });

@@ -57,6 +57,9 @@ export async function helmOk(args: string[], options: { kubeconfig?: string } = 
   return result.stdout;
 }
 
+/** Each chart's smallest install; `helm lint` and render() use it unless told otherwise. */
+export const defaultValuesFile = 'ci/default-values.yaml';
+
 export function chartPath(chart: Chart): string {
   return path.join(chartsRoot, chart);
 }
@@ -82,7 +85,10 @@ export function assertGenerated(): void {
 export interface RenderOptions {
   release?: string;
   namespace?: string;
-  /** Values files, relative to the chart. */
+  /**
+   * Values files, relative to the chart. Default: the chart's smallest install, ci/default-values.yaml (every
+   * default, plus the identity provider that authentication requires); [] for the chart's bare defaults.
+   */
   valuesFiles?: string[];
   /** --set-json key=value pairs. */
   set?: Record<string, unknown>;
@@ -113,7 +119,7 @@ export class Rendered {
 
 function renderArgs(chart: Chart, options: RenderOptions): string[] {
   const args = [options.release ?? 'bdk', chartPath(chart), '--namespace', options.namespace ?? 'bdk'];
-  for (const file of options.valuesFiles ?? []) args.push('--values', path.join(chartPath(chart), file));
+  for (const file of options.valuesFiles ?? [defaultValuesFile]) args.push('--values', path.join(chartPath(chart), file));
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set-json', `${key}=${JSON.stringify(value)}`);
   if (options.includeCrds) args.push('--include-crds');
   return args;

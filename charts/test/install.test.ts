@@ -1,19 +1,25 @@
 // `helm install` of the umbrella into a real kube-apiserver: Helm installs the CRDs from crds/, the apiserver admits
 // every object (its validation of pod specs, RBAC rules and ConfigMaps is the real one), the RBAC authorizer grants
-// each app exactly what it needs, and `helm uninstall` removes everything but the CRDs. There is no kubelet here,
-// so no pod runs: the install is not --wait'ed.
+// each app exactly what it needs and nothing more, the TokenReview API authenticates the callers' projected tokens
+// as the identities the controller is told to accept, and `helm uninstall` removes everything but the CRDs. There
+// is no kubelet here, so no pod runs: the install is not --wait'ed, and the tests request the tokens the kubelet
+// would project.
 import {
   ApiextensionsV1Api,
   AppsV1Api,
+  AuthenticationV1Api,
   AuthorizationV1Api,
   CoreV1Api,
+  KubeConfig,
   RbacAuthorizationV1Api,
+  type V1Deployment,
   type V1ResourceAttributes,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { descriptorSetPath, startKubeEnv, type KubeEnv } from '@bdk/testing';
 import { readFileSync } from 'node:fs';
-import { appCharts, assertGenerated, chartPath, helm, helmOk, type AppChart } from './helm.js';
+import path from 'node:path';
+import { appCharts, assertGenerated, chartPath, defaultValuesFile, helm, helmOk, type AppChart } from './helm.js';
 
 const namespace = 'bdk';
 const release = 'bdk';
@@ -30,7 +36,9 @@ function env(): KubeEnv {
 beforeAll(async () => {
   assertGenerated();
   kube = await startKubeEnv({ installCrds: false });
-  installOutput = await helmOk(['install', release, chartPath('bdk'), '--namespace', namespace, '--create-namespace'], {
+  // The smallest install: the defaults and one identity provider (authentication is mandatory).
+  const values = path.join(chartPath('bdk'), defaultValuesFile);
+  installOutput = await helmOk(['install', release, chartPath('bdk'), '--namespace', namespace, '--create-namespace', '--values', values], {
     kubeconfig: kube.kubeconfigPath,
   });
 }, 180_000);
@@ -55,6 +63,47 @@ async function allowed(app: AppChart, attributes: V1ResourceAttributes): Promise
   return review.status?.allowed ?? false;
 }
 
+/** Every attempt the app's ServiceAccount is allowed, as `verb resource in namespace`; [] when none is. */
+async function allowedOf(app: AppChart, attempts: V1ResourceAttributes[]): Promise<string[]> {
+  const granted: string[] = [];
+  for (const attempt of attempts) {
+    if (await allowed(app, attempt)) granted.push(`${attempt.verb} ${attempt.group ? `${attempt.group}/` : ''}${attempt.resource} in ${attempt.namespace ?? '(cluster)'}`);
+  }
+  return granted;
+}
+
+async function deployment(app: AppChart): Promise<V1Deployment> {
+  return env().kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace, name: `${release}-${app}` });
+}
+
+function containerEnv(d: V1Deployment, container: string): Record<string, string | undefined> {
+  return Object.fromEntries((d.spec?.template.spec?.containers.find((c) => c.name === container)?.env ?? []).map((e) => [e.name, e.value]));
+}
+
+/** A client of the test apiserver that authenticates with a bearer token instead of the admin certificate. */
+function withToken(token: string): KubeConfig {
+  const cluster = env().kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('no cluster in the admin kubeconfig');
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'test', server: cluster.server, caData: cluster.caData }],
+    users: [{ name: 'bearer', token }],
+    contexts: [{ name: 'test', cluster: 'test', user: 'bearer' }],
+    currentContext: 'test',
+  });
+  return config;
+}
+
+/** A token of a ServiceAccount of the release namespace, as the kubelet would project it (no audience: the apiserver's). */
+async function serviceAccountToken(name: string, audience?: string, expirationSeconds = 3600): Promise<string> {
+  const request = await env()
+    .kubeConfig.makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: audience ? [audience] : [], expirationSeconds } } });
+  const token = request.status?.token;
+  if (!token) throw new Error(`no token issued for ${name}`);
+  return token;
+}
+
 describe('helm install bdk', () => {
   it('reports the release deployed and prints what was installed and the next step', async () => {
     expect(installOutput).toMatch(/STATUS: deployed/);
@@ -62,7 +111,10 @@ describe('helm install bdk', () => {
     expect(installOutput).toContain('curl -i -X POST http://127.0.0.1:8080/api/v1/books');
     expect(installOutput).toContain(`helm test ${release} -n ${namespace}`);
     for (const app of appCharts) expect(installOutput).toContain(`${app}: Service ${release}-${app}`);
-    expect(installOutput).toContain('It has no signing secrets (webhook-router.webhookSecrets.existingSecret)');
+    // Which tokens are accepted, which claims are read, and which permissions exist.
+    expect(installOutput).toContain('https://login.example.com/ (audience bdk-api): organisation in the claim "org_id", permissions in "permissions"');
+    expect(installOutput).toContain('books:read, books:publish, instances:read, instances:write, credentials:rotate,\ndeliveries:read, deliveries:replay');
+    expect(installOutput).toContain('-H "authorization: Bearer $TOKEN"');
   });
 
   it('installed the CRDs from crds/, established', async () => {
@@ -73,7 +125,7 @@ describe('helm install bdk', () => {
     }
   });
 
-  it('created each app’s Deployment, Service, ServiceAccount and, for the REST apps, the Envoy ConfigMap', async () => {
+  it('created each app’s Deployment, Service, ServiceAccount and, for the REST apps, the Envoy and auth ConfigMaps', async () => {
     const apps = env().kubeConfig.makeApiClient(AppsV1Api);
     const core = env().kubeConfig.makeApiClient(CoreV1Api);
     const names = async (list: Promise<{ items: { metadata?: { name?: string } }[] }>) => (await list).items.map((i) => i.metadata?.name).sort();
@@ -83,7 +135,9 @@ describe('helm install bdk', () => {
     expect(await names(core.listNamespacedService({ namespace, labelSelector: selector }))).toEqual(expected);
     expect(await names(core.listNamespacedServiceAccount({ namespace, labelSelector: selector }))).toEqual(expected);
     expect(await names(core.listNamespacedConfigMap({ namespace, labelSelector: selector }))).toEqual([
+      `${release}-library-service-auth`,
       `${release}-library-service-envoy`,
+      `${release}-webhook-router-auth`,
       `${release}-webhook-router-envoy`,
     ]);
   });
@@ -95,14 +149,14 @@ describe('helm install bdk', () => {
     expect(Buffer.from(configMap.binaryData?.['bdk.binpb'] ?? '', 'base64').equals(readFileSync(descriptorSetPath()))).toBe(true);
   });
 
-  it('created the Roles in the release namespace and the ClusterRoles under namespaced names', async () => {
+  it('created the Roles in the release namespace and the ClusterRoles under namespaced names; none for the router', async () => {
     const rbac = env().kubeConfig.makeApiClient(RbacAuthorizationV1Api);
     const selector = `app.kubernetes.io/instance=${release}`;
     const roles = (await rbac.listNamespacedRole({ namespace, labelSelector: selector })).items.map((r) => r.metadata?.name).sort();
     const bindings = (await rbac.listNamespacedRoleBinding({ namespace, labelSelector: selector })).items.map((r) => r.metadata?.name).sort();
     const clusterRoles = (await rbac.listClusterRole({ labelSelector: selector })).items.map((r) => r.metadata?.name).sort();
     const clusterBindings = (await rbac.listClusterRoleBinding({ labelSelector: selector })).items.map((r) => r.metadata?.name).sort();
-    expect(roles).toEqual(appCharts.map((app) => `${release}-${app}`).sort());
+    expect(roles).toEqual([`${release}-book-controller`, `${release}-library-service`]);
     expect(bindings).toEqual(roles);
     expect(clusterRoles).toEqual([`${namespace}-${release}-book-controller`, `${namespace}-${release}-library-service`]);
     expect(clusterBindings).toEqual(clusterRoles);
@@ -111,36 +165,109 @@ describe('helm install bdk', () => {
   describe('RBAC, as the apiserver authorizes it', () => {
     const bdk = 'bdk.voyager.io';
 
-    it('lets library-service manage books and instances here, and credential Secrets in any namespace, nothing more', async () => {
+    const customer = 'customer-acme';
+
+    it('lets library-service manage books and instances here, record Events on them, and read namespaces', async () => {
       expect(await allowed('library-service', { namespace, verb: 'create', group: bdk, resource: 'bookdefinitions' })).toBe(true);
       expect(await allowed('library-service', { namespace, verb: 'delete', group: bdk, resource: 'bookinstancedefinitions' })).toBe(true);
-      expect(await allowed('library-service', { namespace: 'customer-acme', verb: 'create', resource: 'secrets' })).toBe(true);
-      expect(await allowed('library-service', { verb: 'create', resource: 'namespaces' })).toBe(true);
-      // Reading every Secret of the cluster is not part of the job.
-      expect(await allowed('library-service', { namespace: 'customer-acme', verb: 'list', resource: 'secrets' })).toBe(false);
-      expect(await allowed('library-service', { namespace: 'customer-acme', verb: 'create', group: bdk, resource: 'bookdefinitions' })).toBe(false);
-      expect(await allowed('library-service', { verb: 'delete', resource: 'namespaces' })).toBe(false);
+      expect(await allowed('library-service', { namespace, verb: 'watch', group: bdk, resource: 'bookinstancedefinitions' })).toBe(true);
+      expect(await allowed('library-service', { namespace, verb: 'create', resource: 'events' })).toBe(true);
+      expect(await allowed('library-service', { namespace, verb: 'patch', group: 'events.k8s.io', resource: 'events' })).toBe(true);
+      expect(await allowed('library-service', { name: customer, verb: 'get', resource: 'namespaces' })).toBe(true);
     });
 
-    it('lets book-controller reconcile instances here and workloads in any namespace, but not edit books', async () => {
+    it('gives library-service nothing on Secrets anywhere, no namespace writes, and nothing in customer namespaces', async () => {
+      const secretVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+      const attempts: V1ResourceAttributes[] = [
+        ...[customer, namespace].flatMap((where) => secretVerbs.map((verb) => ({ namespace: where, verb, resource: 'secrets' }))),
+        ...['create', 'update', 'patch', 'delete', 'list', 'watch'].map((verb) => ({ verb, resource: 'namespaces' })),
+        { namespace: customer, verb: 'create', group: bdk, resource: 'bookdefinitions' },
+        { namespace: customer, verb: 'create', resource: 'events' },
+        { namespace: customer, verb: 'create', resource: 'configmaps' },
+        { namespace: customer, verb: 'create', group: 'apps', resource: 'deployments' },
+        { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' },
+      ];
+      expect(await allowedOf('library-service', attempts)).toEqual([]);
+    });
+
+    it('lets book-controller reconcile instances here and write workloads and Secrets into any namespace', async () => {
       expect(await allowed('book-controller', { namespace, verb: 'watch', group: bdk, resource: 'bookinstancedefinitions' })).toBe(true);
       expect(await allowed('book-controller', { namespace, verb: 'update', group: bdk, resource: 'bookinstancedefinitions', subresource: 'status' })).toBe(true);
       expect(await allowed('book-controller', { namespace, verb: 'update', group: 'coordination.k8s.io', resource: 'leases' })).toBe(true);
-      expect(await allowed('book-controller', { namespace: 'customer-acme', verb: 'create', group: 'apps', resource: 'deployments' })).toBe(true);
-      expect(await allowed('book-controller', { namespace: 'customer-acme', verb: 'patch', group: bdk, resource: 'externalbookdefinitions' })).toBe(true);
+      expect(await allowed('book-controller', { namespace: customer, verb: 'create', group: 'apps', resource: 'deployments' })).toBe(true);
+      expect(await allowed('book-controller', { namespace: customer, verb: 'patch', group: bdk, resource: 'externalbookdefinitions' })).toBe(true);
+      expect(await allowed('book-controller', { namespace: customer, verb: 'create', resource: 'secrets' })).toBe(true);
+      expect(await allowed('book-controller', { namespace: customer, verb: 'watch', resource: 'secrets' })).toBe(true);
       expect(await allowed('book-controller', { namespace, verb: 'create', resource: 'events' })).toBe(true);
-      expect(await allowed('book-controller', { namespace: 'customer-acme', verb: 'create', resource: 'events' })).toBe(false);
-      expect(await allowed('book-controller', { namespace, verb: 'update', group: bdk, resource: 'bookdefinitions' })).toBe(false);
-      expect(await allowed('book-controller', { namespace, verb: 'create', group: bdk, resource: 'bookinstancedefinitions' })).toBe(false);
-      expect(await allowed('book-controller', { namespace: 'kube-system', verb: 'update', group: 'coordination.k8s.io', resource: 'leases' })).toBe(false);
     });
 
-    it('lets webhook-router read books and instances here, and nothing else', async () => {
-      expect(await allowed('webhook-router', { namespace, verb: 'list', group: bdk, resource: 'bookinstancedefinitions' })).toBe(true);
-      expect(await allowed('webhook-router', { namespace, verb: 'get', group: bdk, resource: 'bookdefinitions' })).toBe(true);
-      expect(await allowed('webhook-router', { namespace, verb: 'update', group: bdk, resource: 'bookinstancedefinitions' })).toBe(false);
-      expect(await allowed('webhook-router', { namespace, verb: 'get', resource: 'secrets' })).toBe(false);
-      expect(await allowed('webhook-router', { namespace: 'customer-acme', verb: 'list', group: bdk, resource: 'bookinstancedefinitions' })).toBe(false);
+    it('lets book-controller create customer namespaces and record their organisation, and review tokens', async () => {
+      for (const verb of ['get', 'list', 'watch', 'create', 'patch']) {
+        expect([verb, await allowed('book-controller', { verb, resource: 'namespaces' })]).toEqual([verb, true]);
+      }
+      expect(await allowed('book-controller', { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' })).toBe(true);
+    });
+
+    it('denies book-controller what is not its job', async () => {
+      const attempts: V1ResourceAttributes[] = [
+        { namespace: customer, verb: 'create', resource: 'events' },
+        { namespace, verb: 'update', group: bdk, resource: 'bookdefinitions' },
+        { namespace, verb: 'create', group: bdk, resource: 'bookinstancedefinitions' },
+        { namespace: 'kube-system', verb: 'update', group: 'coordination.k8s.io', resource: 'leases' },
+        { verb: 'delete', resource: 'namespaces' },
+        { verb: 'update', resource: 'namespaces' },
+        { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
+      ];
+      expect(await allowedOf('book-controller', attempts)).toEqual([]);
+    });
+
+    it('lets webhook-router do nothing at all, not even read its own books', async () => {
+      const attempts: V1ResourceAttributes[] = [
+        ...['get', 'list', 'watch'].flatMap((verb) => [
+          { namespace, verb, group: bdk, resource: 'bookdefinitions' },
+          { namespace, verb, group: bdk, resource: 'bookinstancedefinitions' },
+          { namespace, verb, resource: 'secrets' },
+          { namespace, verb, resource: 'configmaps' },
+          { namespace: customer, verb, resource: 'secrets' },
+        ]),
+        { namespace, verb: 'create', resource: 'events' },
+        { verb: 'get', resource: 'namespaces' },
+        { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' },
+      ];
+      expect(await allowedOf('webhook-router', attempts)).toEqual([]);
+    });
+  });
+
+  describe('internal authentication, as the TokenReview API answers it', () => {
+    it('authenticates each caller’s projected token as exactly the identity the controller accepts', async () => {
+      const controller = containerEnv(await deployment('book-controller'), 'book-controller');
+      const audience = controller['BDK_INTERNAL_AUDIENCE'] ?? 'BDK_INTERNAL_AUDIENCE unset';
+      // The review is made as the controller's own ServiceAccount: its RBAC must allow it.
+      const asController = withToken(await serviceAccountToken(`${release}-book-controller`)).makeApiClient(AuthenticationV1Api);
+      const callers = [
+        ['library-service', 'BDK_LIBRARY_SERVICE_IDENTITY'],
+        ['webhook-router', 'BDK_WEBHOOK_ROUTER_IDENTITY'],
+      ] as const;
+      for (const [app, variable] of callers) {
+        const pod = (await deployment(app)).spec?.template.spec;
+        const projected = pod?.volumes?.flatMap((v) => v.projected?.sources ?? []).find((source) => source.serviceAccountToken)?.serviceAccountToken;
+        const token = await serviceAccountToken(pod?.serviceAccountName ?? '', projected?.audience, projected?.expirationSeconds);
+        const review = await asController.createTokenReview({ body: { spec: { token, audiences: [audience] } } });
+        expect([app, review.status?.authenticated, review.status?.user?.username, review.status?.audiences]).toEqual([app, true, controller[variable], [audience]]);
+      }
+    });
+
+    it('refuses, for the controller’s audience, a token meant for the Kubernetes API', async () => {
+      const asController = withToken(await serviceAccountToken(`${release}-book-controller`)).makeApiClient(AuthenticationV1Api);
+      const apiToken = await serviceAccountToken(`${release}-webhook-router`);
+      const review = await asController.createTokenReview({ body: { spec: { token: apiToken, audiences: ['bdk-book-controller'] } } });
+      expect(review.status?.authenticated).toBe(false);
+    });
+
+    it('makes the router’s controller token useless against the Kubernetes API', async () => {
+      const token = await serviceAccountToken(`${release}-webhook-router`, 'bdk-book-controller');
+      const api = withToken(token).makeApiClient(CoreV1Api);
+      await expect(api.listNamespacedConfigMap({ namespace })).rejects.toMatchObject({ code: 401 });
     });
   });
 

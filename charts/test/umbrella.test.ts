@@ -1,14 +1,34 @@
 // The bdk umbrella: the CRDs from crds/, the three app charts as vendored by `nx run charts:generate` (and up to
-// date with their sources), each one switchable, values passed through, the router wired to the controller.
-import type { V1CustomResourceDefinition, V1Deployment, V1Service } from '@kubernetes/client-node';
+// date with their sources), each one switchable, values passed through, the library-service and router wired to
+// the controller, and the controller accepting exactly their ServiceAccounts.
+import type { V1CustomResourceDefinition, V1Deployment, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { appCharts, assertGenerated, chartPath, helmOk, render, type Manifest } from './helm.js';
+import { appCharts, assertGenerated, chartPath, helmOk, render, renderError, type AppChart, type Manifest, type Rendered } from './helm.js';
 
 beforeAll(() => assertGenerated());
 
 const identity = (o: Manifest) => `${o.kind}/${o.metadata.name}`;
+
+function ofApp<T extends Manifest>(objects: T[], app: AppChart): T | undefined {
+  return objects.find((o) => o.metadata.labels?.['app.kubernetes.io/name'] === app);
+}
+
+function appEnv(rendered: Rendered, app: AppChart): Record<string, string | undefined> {
+  const deployment = ofApp(rendered.all<V1Deployment>('Deployment'), app);
+  const container = deployment?.spec?.template.spec?.containers.find((c) => c.name === app);
+  return Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
+}
+
+/** The Kubernetes username of the ServiceAccount an app's pods run as, from the rendered objects. */
+function podIdentity(rendered: Rendered, app: AppChart, namespace: string): string {
+  const pod = ofApp(rendered.all<V1Deployment>('Deployment'), app)?.spec?.template.spec;
+  const account = ofApp(rendered.all<V1ServiceAccount>('ServiceAccount'), app);
+  // The pods run as the ServiceAccount the chart renders (created here, not assumed to exist).
+  expect(pod?.serviceAccountName).toBe(account?.metadata.name);
+  return `system:serviceaccount:${namespace}:${account?.metadata.name}`;
+}
 
 describe('bdk umbrella', () => {
   it('installs the three apps by default', async () => {
@@ -40,14 +60,72 @@ describe('bdk umbrella', () => {
     expect(env).toContainEqual({ name: 'BDK_MODEL_MANAGER_URL', value: 'http://model-manager.models:9090' });
   });
 
-  it('wires the webhook-router to the book-controller Service it installs', async () => {
+  it('wires the library-service and the webhook-router to the book-controller Service it installs', async () => {
     for (const release of ['bdk', 'prod-book-controller']) {
       const rendered = await render('bdk', { release });
-      const controller = rendered.all<V1Service>('Service').find((s) => s.metadata.labels?.['app.kubernetes.io/name'] === 'book-controller');
-      const router = rendered.all<V1Deployment>('Deployment').find((d) => d.metadata.labels?.['app.kubernetes.io/name'] === 'webhook-router');
-      const url = router?.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'BDK_CONTROLLER_URL')?.value;
-      expect(url).toBe(`http://${controller?.metadata.name}:9090`);
+      const controller = ofApp(rendered.all<V1Service>('Service'), 'book-controller');
+      const grpc = controller?.spec?.ports?.find((p) => p.name === 'grpc')?.port;
+      for (const app of ['library-service', 'webhook-router'] as const) {
+        expect([app, appEnv(rendered, app)['BDK_CONTROLLER_URL']]).toEqual([app, `http://${controller?.metadata.name}:${grpc}`]);
+      }
     }
+  });
+
+  describe('the book-controller’s callers', () => {
+    const namespace = 'bdk-system';
+    const cases: { label: string; release: string; set?: Record<string, unknown> }[] = [
+      { label: 'defaults', release: 'bdk' },
+      { label: 'a release named after a caller', release: 'team-webhook-router' },
+      { label: 'the longest release name', release: 'r'.repeat(53) },
+      {
+        label: 'renamed callers, named to the controller',
+        release: 'bdk',
+        set: {
+          'library-service.fullnameOverride': 'books-api',
+          'webhook-router.serviceAccount': { create: true, name: 'hooks', annotations: {} },
+          'book-controller.internalAuth.callers': { libraryService: { serviceAccount: 'books-api' }, webhookRouter: { serviceAccount: 'hooks' } },
+        },
+      },
+    ];
+
+    it.each(cases)('are accepted as exactly the ServiceAccounts their pods run as ($label)', async ({ release, set }) => {
+      const rendered = await render('bdk', { release, namespace, ...(set ? { set } : {}) });
+      const controller = appEnv(rendered, 'book-controller');
+      expect(controller['BDK_LIBRARY_SERVICE_IDENTITY']).toBe(podIdentity(rendered, 'library-service', namespace));
+      expect(controller['BDK_WEBHOOK_ROUTER_IDENTITY']).toBe(podIdentity(rendered, 'webhook-router', namespace));
+    });
+
+    it('request their controller tokens for the audience the controller accepts', async () => {
+      const rendered = await render('bdk', { valuesFiles: ['ci/production-values.yaml'] });
+      const audience = appEnv(rendered, 'book-controller')['BDK_INTERNAL_AUDIENCE'];
+      for (const app of ['library-service', 'webhook-router'] as const) {
+        const volumes = ofApp(rendered.all<V1Deployment>('Deployment'), app)?.spec?.template.spec?.volumes ?? [];
+        const token = volumes.flatMap((v) => v.projected?.sources ?? []).map((source) => source.serviceAccountToken?.audience);
+        expect([app, token]).toEqual([app, [audience]]);
+      }
+    });
+
+    it('refuses to render when the controller would not accept a caller, saying what to set', async () => {
+      const renamed = await renderError('bdk', { set: { 'webhook-router.serviceAccount': { create: true, name: 'hooks', annotations: {} } } });
+      expect(renamed).toMatch(/the book-controller would accept system:serviceaccount:bdk:bdk-webhook-router as the webhook-router, but its pods run as system:serviceaccount:bdk:hooks/);
+      expect(renamed).toMatch(/set book-controller\.internalAuth\.callers\.webhookRouter\.serviceAccount to hooks/);
+      const elsewhere = await renderError('bdk', { set: { 'book-controller.internalAuth.callers.libraryService.namespace': 'other' } });
+      expect(elsewhere).toMatch(/accept system:serviceaccount:other:bdk-library-service as the library-service/);
+      const audience = await renderError('bdk', { set: { 'webhook-router.controllerAudience': 'other-audience' } });
+      expect(audience).toMatch(/webhook-router\.controllerAudience \(other-audience\) differs from book-controller\.internalAuth\.audience \(bdk-book-controller\)/);
+    });
+
+    it('refuses to render when a caller would miss the controller Service, unless its controllerUrl is set', async () => {
+      const moved = { 'book-controller.fullnameOverride': 'controller' };
+      expect(await renderError('bdk', { set: moved })).toMatch(
+        /library-service would call the book-controller at http:\/\/bdk-book-controller:9090, but this release installs it at http:\/\/controller:9090: set library-service\.controllerUrl/,
+      );
+      expect(await renderError('bdk', { set: { 'book-controller.service.ports': { grpc: 9191, metrics: 9464 } } })).toMatch(/installs it at http:\/\/bdk-book-controller:9191/);
+      const pointed = await render('bdk', {
+        set: { ...moved, 'library-service.controllerUrl': 'http://controller:9090', 'webhook-router.controllerUrl': 'http://controller:9090' },
+      });
+      expect(appEnv(pointed, 'webhook-router')['BDK_CONTROLLER_URL']).toBe('http://controller:9090');
+    });
   });
 
   it('ships the three CRDs in crds/, where Helm installs them before the templates', async () => {
@@ -57,7 +135,10 @@ describe('bdk umbrella', () => {
       'bookinstancedefinitions.bdk.voyager.io',
       'externalbookdefinitions.bdk.voyager.io',
     ]);
-    expect(readdirSync(path.join(chartPath('bdk'), 'templates')).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    // The umbrella's own templates render nothing (its one template only checks the wiring): every object is an app's.
+    expect(readdirSync(path.join(chartPath('bdk'), 'templates')).filter((f) => f.endsWith('.yaml'))).toEqual(['wiring-check.yaml']);
+    const rendered = await render('bdk');
+    expect(rendered.objects.filter((o) => !appCharts.includes(o.metadata.labels?.['app.kubernetes.io/name'] as AppChart)).map(identity)).toEqual([]);
   });
 
   it('has its dependencies locked and vendored: helm dependency list says ok for each', async () => {

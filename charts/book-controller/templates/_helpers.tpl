@@ -65,3 +65,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "book-controller.clusterRoleName" -}}
 {{- printf "%s-%s" .Release.Namespace (include "book-controller.fullname" .) }}
 {{- end }}
+
+{{/*
+The Kubernetes username a caller's ServiceAccount tokens authenticate as, for BDK_LIBRARY_SERVICE_IDENTITY and
+BDK_WEBHOOK_ROUTER_IDENTITY: system:serviceaccount:<namespace>:<name> from internalAuth.callers.<caller>, each part
+defaulting to what the caller chart installed by the same release uses: the release namespace, and the caller's
+full name (its default ServiceAccount name), derived by the same rule as library-service.fullname and
+webhook-router.fullname. The bdk umbrella chart checks the result against the ServiceAccounts it renders.
+Takes (dict "root" $ "chart" "library-service" | "webhook-router").
+*/}}
+{{- define "book-controller.callerIdentity" -}}
+{{- $key := ternary "libraryService" "webhookRouter" (eq .chart "library-service") }}
+{{- $caller := index .root.Values.internalAuth.callers $key }}
+{{- $release := .root.Release.Name }}
+{{- $default := ternary $release (printf "%s-%s" $release .chart) (contains .chart $release) | trunc 63 | trimSuffix "-" }}
+{{- printf "system:serviceaccount:%s:%s" ($caller.namespace | default .root.Release.Namespace) ($caller.serviceAccount | default $default) }}
+{{- end }}

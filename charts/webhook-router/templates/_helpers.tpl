@@ -75,3 +75,82 @@ nameOverride or fullnameOverride, or lives in another release or namespace.
 {{- printf "http://%s:9090" $host }}
 {{- end }}
 {{- end }}
+
+{{/*
+Where the projected ServiceAccount token for the book-controller is mounted; BDK_CONTROLLER_TOKEN_FILE is the
+token file in it, which the kubelet renews before the token expires.
+*/}}
+{{- define "webhook-router.controllerTokenDir" -}}
+/var/run/secrets/bdk/controller-token
+{{- end }}
+
+{{/*
+The authentication settings in force, as JSON: the chart's own auth when it names an issuer, else global.auth
+(the bdk umbrella chart's one place for them). Authentication is mandatory: with neither, rendering fails here.
+*/}}
+{{- define "webhook-router.auth" -}}
+{{- $auth := .Values.auth | default dict }}
+{{- if not $auth.issuers }}
+{{- $auth = (.Values.global | default dict).auth | default dict }}
+{{- end }}
+{{- if not $auth.issuers }}
+{{- fail "webhook-router: authentication is mandatory and no identity provider is configured. Set at least one issuer in global.auth.issuers (bdk chart) or auth.issuers (this chart alone): see the chart's values.yaml" }}
+{{- end }}
+{{- toJson $auth }}
+{{- end }}
+
+{{/*
+The file BDK_AUTH_CONFIG names, built from the auth settings: one entry per issuer with jwksUrl, or jwksFile where
+the issuer's JWKS Secret or ConfigMap is mounted (webhook-router.jwksVolumes).
+*/}}
+{{- define "webhook-router.authConfig" -}}
+{{- $auth := include "webhook-router.auth" . | fromJson }}
+{{- $issuers := list }}
+{{- range $index, $issuer := $auth.issuers }}
+{{- $entry := dict "issuer" $issuer.issuer "audiences" $issuer.audiences "organizationClaim" (dig "claims" "organization" "org_id" $issuer) "permissionsClaim" (dig "claims" "permissions" "permissions" $issuer) }}
+{{- if $issuer.jwks.url }}
+{{- $_ := set $entry "jwksUrl" $issuer.jwks.url }}
+{{- else }}
+{{- $_ := set $entry "jwksFile" (printf "/etc/bdk/jwks/%d/jwks.json" $index) }}
+{{- end }}
+{{- $issuers = append $issuers $entry }}
+{{- end }}
+{{- dict "issuers" $issuers "clockToleranceSeconds" (ternary $auth.clockToleranceSeconds 30 (hasKey $auth "clockToleranceSeconds")) | toPrettyJson }}
+{{- end }}
+
+{{/*
+The pod's volumes for the JWKS documents kept in Secrets or ConfigMaps, one per such issuer, each holding the key
+as jwks.json. Whole-directory mounts (no subPath), so the kubelet brings a rotated key set into the pod.
+*/}}
+{{- define "webhook-router.jwksVolumes" -}}
+{{- $auth := include "webhook-router.auth" . | fromJson }}
+{{- range $index, $issuer := $auth.issuers }}
+{{- if $issuer.jwks.secretName }}
+- name: jwks-{{ $index }}
+  secret:
+    secretName: {{ $issuer.jwks.secretName }}
+    items:
+      - key: {{ $issuer.jwks.key | quote }}
+        path: jwks.json
+{{- else if $issuer.jwks.configMapName }}
+- name: jwks-{{ $index }}
+  configMap:
+    name: {{ $issuer.jwks.configMapName }}
+    items:
+      - key: {{ $issuer.jwks.key | quote }}
+        path: jwks.json
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The app container's mounts of those volumes, read-only, at the directory of each issuer's jwksFile. */}}
+{{- define "webhook-router.jwksVolumeMounts" -}}
+{{- $auth := include "webhook-router.auth" . | fromJson }}
+{{- range $index, $issuer := $auth.issuers }}
+{{- if not $issuer.jwks.url }}
+- name: jwks-{{ $index }}
+  mountPath: /etc/bdk/jwks/{{ $index }}
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- end }}
