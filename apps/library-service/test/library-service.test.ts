@@ -1,8 +1,9 @@
-// The built library-service against a real kube-apiserver, a fake Model Manager on loopback, and clients of both
-// gRPC stacks (connect-node and @grpc/grpc-js). What is asserted is what the apiserver stored.
+// The built library-service against a real kube-apiserver, the real built book-controller (which writes the
+// instances' Secrets), a fake Model Manager on loopback, and clients of both gRPC stacks (connect-node and
+// @grpc/grpc-js) carrying bearer tokens of a local issuer. What is asserted is what the apiserver stored.
 import { fromBinary, fromJson, toBinary, toJsonString, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -17,7 +18,10 @@ import {
   RotateInstanceCredentialsResponseSchema,
 } from '@bdk/proto';
 import { bdkAnnotations, bdkLabels, bdkResources, labelSelector } from '@bdk/k8s';
-import { freePort, startApp, startKubeEnv, type KubeEnv, type RunningApp } from '@bdk/testing';
+import { freePort, setUpPlatformIdentity, startApp, startKubeEnv, type KubeEnv, type PlatformIdentity, type RunningApp } from '@bdk/testing';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import {
   refuseInstancesOfOrganization,
   refusedOrganization,
@@ -33,21 +37,52 @@ const bdkNamespace = 'bdk-system';
 let kube: KubeEnv;
 let modelManager: FakeModelManager;
 let app: RunningApp;
+let controller: RunningApp;
+let identity: PlatformIdentity;
+/** A caller of organisation org-uuid-123 who is also a platform admin (publishes the books it instantiates). */
 let library: Client<typeof BookLibraryService>;
 let core: CoreV1Api;
 const started: { stop(): Promise<unknown> }[] = [];
+const organization = 'org-uuid-123';
+
+/** A client of `port` that sends `token` as its bearer token (none when undefined). */
+function clientWith(token: string | undefined, port = app.grpcPort): Client<typeof BookLibraryService> {
+  const bearer: Interceptor = (next) => (request) => {
+    if (token) request.header.set('authorization', `Bearer ${token}`);
+    return next(request);
+  };
+  return createClient(BookLibraryService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}`, interceptors: [bearer] }));
+}
+
+/** The library-service's environment: the apiserver, BDK's namespace, the issuer and the controller. */
+function libraryEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    KUBECONFIG: kube.kubeconfigPath,
+    BDK_NAMESPACE: bdkNamespace,
+    BDK_MODEL_MANAGER_URL: modelManager.url,
+    BDK_CONTROLLER_URL: `http://127.0.0.1:${controller.grpcPort}`,
+    BDK_WEBHOOK_PUBLIC_URL: 'https://bdk.example.com',
+    ...identity.env.library,
+    ...overrides,
+  };
+}
 
 beforeAll(async () => {
   kube = await startKubeEnv();
   started.push(kube);
   core = kube.kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: bdkNamespace } } });
+  const identityDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-identity-'));
+  started.push({ stop: () => rm(identityDir, { recursive: true, force: true }) });
+  identity = await setUpPlatformIdentity(kube.kubeConfig, { directory: identityDir, namespace: bdkNamespace });
   modelManager = await startFakeModelManager();
   started.push({ stop: () => modelManager.close() });
-  app = await startApp('library-service', { KUBECONFIG: kube.kubeconfigPath, BDK_NAMESPACE: bdkNamespace, BDK_MODEL_MANAGER_URL: modelManager.url });
+  controller = await startApp('book-controller', { KUBECONFIG: kube.kubeconfigPath, BDK_NAMESPACE: bdkNamespace, ...identity.env.controller });
+  started.push(controller);
+  app = await startApp('library-service', libraryEnv());
   started.push(app);
-  library = createClient(BookLibraryService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${app.grpcPort}` }));
-}, 120_000);
+  library = clientWith(await identity.token({ organizationId: organization, admin: true }));
+}, 180_000);
 
 afterAll(async () => {
   for (const component of started.reverse()) await component.stop();
@@ -138,10 +173,15 @@ describe('CreateBookInstance and the instance reads', () => {
     expect(answer).toMatchObject({ bookId, customerNamespace: 'customer-acme', status: 'Pending' });
     expect(instanceId).toMatch(uuidPattern);
 
-    const secrets = await core.listNamespacedSecret({ namespace: 'customer-acme', labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId }) });
+    const secrets = await core.listNamespacedSecret({
+      namespace: 'customer-acme',
+      labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId, [bdkLabels.secretPurpose]: 'credentials' }),
+    });
     expect(secrets.items).toHaveLength(1);
     const secret = secrets.items[0];
     expect(secret?.type).toBe('Opaque');
+    // The controller created the namespace for the caller's organisation.
+    expect((await core.readNamespace({ name: 'customer-acme' })).metadata?.labels?.[bdkLabels.organizationId]).toBe(organization);
     expect(Buffer.from(secret?.data?.['zendesk_api_key'] ?? '', 'base64').toString()).toBe('encrypted_api_key');
     expect(secret?.metadata?.labels).toMatchObject({ [bdkLabels.bookId]: bookId, [bdkLabels.managedBy]: 'bdk' });
 
@@ -174,7 +214,10 @@ describe('CreateBookInstance and the instance reads', () => {
     const answer = await library.rotateInstanceCredentials({ bookId, instanceId, credentials: [{ name: 'zendesk_api_key', value: 'rotated-value' }] });
     expect(answer.rotated).toEqual(['zendesk_api_key']);
     expect(toJsonString(RotateInstanceCredentialsResponseSchema, answer)).not.toContain('rotated-value');
-    const secrets = await core.listNamespacedSecret({ namespace: 'customer-acme', labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId }) });
+    const secrets = await core.listNamespacedSecret({
+      namespace: 'customer-acme',
+      labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId, [bdkLabels.secretPurpose]: 'credentials' }),
+    });
     expect(Buffer.from(secrets.items[0]?.data?.['zendesk_api_key'] ?? '', 'base64').toString()).toBe('rotated-value');
   });
 
@@ -203,35 +246,113 @@ describe('CreateBookInstance and the instance reads', () => {
   });
 });
 
+describe('two organisations', () => {
+  let bookId = '';
+  let ours = '';
+  let globex: Client<typeof BookLibraryService>;
+
+  beforeAll(async () => {
+    ({ bookId } = await createSeedBook({ name: 'tenant-book' }));
+    ({ instanceId: ours } = await library.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-tenant-a' })));
+    globex = clientWith(await identity.token({ organizationId: 'org-globex' }));
+  });
+
+  it("answers another organisation's instance NOT_FOUND, as if it did not exist, for reads and changes", async () => {
+    for (const call of [
+      globex.getBookInstance({ bookId, instanceId: ours }),
+      globex.deleteBookInstance({ bookId, instanceId: ours }),
+      globex.rotateInstanceCredentials({ bookId, instanceId: ours, credentials: [{ name: 'zendesk_api_key', value: 'stolen' }] }),
+      globex.rotateWebhookSecret({ bookId, instanceId: ours, source: 'zendesk' }),
+    ]) {
+      expect((await grpcError(call)).code).toBe(Code.NotFound);
+    }
+    expect((await globex.listBookInstances({ bookId })).instances).toEqual([]);
+    // Still there, untouched.
+    expect((await library.getBookInstance({ bookId, instanceId: ours })).instance?.instanceId).toBe(ours);
+  });
+
+  it("refuses another organisation's namespace and name with PERMISSION_DENIED", async () => {
+    const intoTheirs = await grpcError(globex.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-tenant-a', organization_id: '' })));
+    expect([intoTheirs.code, intoTheirs.rawMessage]).toEqual([Code.PermissionDenied, 'customer_namespace: namespace "customer-tenant-a" belongs to another organisation']);
+    const asThem = await grpcError(globex.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-globex' })));
+    expect(asThem.code).toBe(Code.PermissionDenied);
+    await core.createNamespace({ body: { metadata: { name: 'team-not-bdk' } } });
+    const foreign = await grpcError(globex.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'team-not-bdk', organization_id: '' })));
+    expect(foreign.code).toBe(Code.PermissionDenied);
+    const system = await grpcError(globex.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'kube-system', organization_id: '' })));
+    expect([system.code, system.rawMessage.startsWith('customer_namespace: ')]).toEqual([Code.InvalidArgument, true]);
+    expect(await core.listNamespacedSecret({ namespace: 'team-not-bdk' }).then((list) => list.items.filter((item) => item.metadata?.labels?.[bdkLabels.managedBy]))).toEqual([]);
+  });
+
+  it('answers UNAUTHENTICATED without a valid token and PERMISSION_DENIED without the permission', async () => {
+    expect((await grpcError(clientWith(undefined).listBooks({}))).code).toBe(Code.Unauthenticated);
+    const expired = await identity.token({ organizationId: organization, expiresInSeconds: -60 });
+    expect((await grpcError(clientWith(expired).listBooks({}))).code).toBe(Code.Unauthenticated);
+    // Publishing to the shared catalogue is a platform admin's; an organisation reads it.
+    expect((await grpcError(globex.createBook(fromJson(CreateBookRequestSchema, { ...seedBook, name: 'not-allowed' })))).code).toBe(Code.PermissionDenied);
+    expect((await globex.getBook({ bookId })).book?.bookId).toBe(bookId);
+    const reader = clientWith(await identity.token({ organizationId: organization, permissions: ['books:read', 'instances:read'] }));
+    expect((await grpcError(reader.deleteBookInstance({ bookId, instanceId: ours }))).code).toBe(Code.PermissionDenied);
+  });
+
+  it("gives each instance its own webhook signing secret, shown once, and rotates it", async () => {
+    const created = await globex.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-globex', organization_id: '' }));
+    expect(created.webhooks).toEqual([]);
+    const { bookId: hookedBook } = await createSeedBook({ name: 'hooked-book', integrations: [{ name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } }] } as never);
+    const hooked = await library.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: hookedBook, customer_namespace: 'customer-tenant-a' }));
+    const [webhook] = hooked.webhooks;
+    expect(webhook).toMatchObject({ source: 'zendesk', scheme: 'zendesk', url: `https://bdk.example.com/api/v1/webhooks/zendesk/instances/${hooked.instanceId}` });
+    expect(webhook?.signingSecret).toMatch(/^whsec_/);
+    const read = await library.getBookInstance({ bookId: hookedBook, instanceId: hooked.instanceId });
+    expect(JSON.stringify(read)).not.toContain(webhook?.signingSecret ?? '-');
+    const rotated = await library.rotateWebhookSecret({ bookId: hookedBook, instanceId: hooked.instanceId, source: 'zendesk', previousValidSeconds: 600 });
+    expect(rotated.webhook?.signingSecret).toMatch(/^whsec_/);
+    expect(rotated.webhook?.signingSecret).not.toBe(webhook?.signingSecret);
+    expect(rotated.previousExpiresAt && timestampDate(rotated.previousExpiresAt).getTime()).toBeGreaterThan(Date.now() + 500_000);
+    const signing = await core.listNamespacedSecret({
+      namespace: 'customer-tenant-a',
+      labelSelector: labelSelector({ [bdkLabels.instanceId]: hooked.instanceId, [bdkLabels.secretPurpose]: 'webhook-signing' }),
+    });
+    expect(signing.items).toHaveLength(1);
+    // The values are the controller's to keep: no log line of this service carries them.
+    expect(app.process.output()).not.toContain(webhook?.signingSecret ?? '-');
+    expect(app.process.output()).not.toContain(rotated.webhook?.signingSecret ?? '-');
+  });
+});
+
 describe('failures half-way', () => {
-  it('leaves no Secret behind when the apiserver refuses the instance CR', async () => {
+  it('writes no Secret when the apiserver refuses the instance CR', async () => {
     const { bookId } = await createSeedBook({ name: 'refused-book' });
-    await core.createNamespace({ body: { metadata: { name: 'customer-refused' } } });
     await refuseInstancesOfOrganization(kube.kubeConfig, bdkNamespace);
+    const refusedCaller = clientWith(await identity.token({ organizationId: refusedOrganization }));
     const error = await grpcError(
-      library.createBookInstance(
-        fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-refused', organization_id: refusedOrganization }),
-      ),
+      refusedCaller.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-refused', organization_id: '' })),
     );
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toContain('refused by policy');
-    const secrets = await core.listNamespacedSecret({ namespace: 'customer-refused', labelSelector: labelSelector({ [bdkLabels.bookId]: bookId }) });
+    const secrets = await core.listSecretForAllNamespaces({ labelSelector: labelSelector({ [bdkLabels.bookId]: bookId }) });
     expect(secrets.items).toEqual([]);
     const { items } = await resources().instances.list(bdkNamespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: bookId }) });
     expect(items).toEqual([]);
-    // The Secret was written and then removed, not skipped: the service logged both steps.
-    expect(app.process.output()).toContain('removed the credentials Secret of a failed instance creation');
+  });
+
+  it('answers UNAVAILABLE and leaves no instance behind when the controller cannot be reached', async () => {
+    const { bookId } = await createSeedBook({ name: 'lonely-book' });
+    const closedPort = await freePort();
+    const orphan = await startApp('library-service', libraryEnv({ BDK_CONTROLLER_URL: `http://127.0.0.1:${closedPort}` }));
+    started.push(orphan);
+    const client = clientWith(await identity.token({ organizationId: organization }), orphan.grpcPort);
+    const error = await grpcError(client.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId, customer_namespace: 'customer-tenant-a' })));
+    expect(error.code).toBe(Code.Unavailable);
+    const { items } = await resources().instances.list(bdkNamespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: bookId }) });
+    expect(items.filter((item) => !item.metadata.deletionTimestamp)).toEqual([]);
   });
 
   it('answers UNAVAILABLE and creates no BookDefinition when the Model Manager is down', async () => {
     const closedPort = await freePort();
-    const orphan = await startApp('library-service', {
-      KUBECONFIG: kube.kubeconfigPath,
-      BDK_NAMESPACE: bdkNamespace,
-      BDK_MODEL_MANAGER_URL: `http://127.0.0.1:${closedPort}`,
-    });
+    const orphan = await startApp('library-service', libraryEnv({ BDK_MODEL_MANAGER_URL: `http://127.0.0.1:${closedPort}` }));
     started.push(orphan);
-    const client = createClient(BookLibraryService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${orphan.grpcPort}` }));
+    const client = clientWith(await identity.token({ admin: true }), orphan.grpcPort);
     const error = await grpcError(client.createBook(fromJson(CreateBookRequestSchema, { ...seedBook, name: 'unreachable-prompts' })));
     expect(error.code).toBe(Code.Unavailable);
     expect(error.rawMessage).toMatch(/^Model Manager unavailable/);
@@ -241,8 +362,11 @@ describe('failures half-way', () => {
 
 describe('a @grpc/grpc-js client', () => {
   let client: grpc.Client;
-  beforeAll(() => {
+  let metadata: grpc.Metadata;
+  beforeAll(async () => {
     client = new grpc.Client(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure());
+    metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${await identity.token({ admin: true })}`);
   });
   afterAll(() => client.close());
 
@@ -253,6 +377,7 @@ describe('a @grpc/grpc-js client', () => {
         (message: MessageShape<I>) => Buffer.from(toBinary(input, message)),
         (bytes: Buffer) => fromBinary(output, bytes),
         request,
+        metadata,
         (error, response) => (error || !response ? reject(error ?? new Error('no response')) : resolve(response)),
       );
     });
@@ -265,6 +390,21 @@ describe('a @grpc/grpc-js client', () => {
     const read = await unary('GetBook', GetBookRequestSchema, GetBookResponseSchema, fromJson(GetBookRequestSchema, { book_id: created.bookId }));
     expect(read.book).toMatchObject({ bookId: created.bookId, name: 'interop-book', capabilities: ['ticket_creation', 'customer_lookup'] });
     expect(read.book?.createdAt).toEqual(created.createdAt);
+  });
+
+  it('is refused without a token, like every other client', async () => {
+    const anonymous = new grpc.Client(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError>((resolve) =>
+      anonymous.makeUnaryRequest(
+        '/bdk.v1.BookLibraryService/ListBooks',
+        () => Buffer.alloc(0),
+        (bytes: Buffer) => bytes,
+        {},
+        (failure) => resolve(failure as grpc.ServiceError),
+      ),
+    );
+    anonymous.close();
+    expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('gets the gRPC status code and message of an error', async () => {

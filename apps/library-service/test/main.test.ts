@@ -4,11 +4,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, type RunningApp } from '@bdk/testing';
+import { generateSigningKey } from '@bdk/auth';
+import { startApp, startProcess, workspaceRoot, type RunningApp } from '@bdk/testing';
 
 let app: RunningApp | undefined;
 let dir = '';
 let kubeconfig = '';
+/** What the service needs besides a cluster: an issuer to trust and a token for the controller. */
+let env: Record<string, string> = {};
 
 // The service reads its kubeconfig at start and talks to the apiserver only per request: a cluster that is not
 // there is enough to start it (library-service.test.ts has the real one).
@@ -26,6 +29,13 @@ beforeAll(async () => {
       'current-context: none',
     ].join('\n'),
   );
+  const jwksFile = path.join(dir, 'jwks.json');
+  await writeFile(jwksFile, JSON.stringify((await generateSigningKey()).publicJwks));
+  const authConfig = path.join(dir, 'auth.json');
+  await writeFile(authConfig, JSON.stringify({ issuers: [{ issuer: 'https://id.example.com', audiences: ['bdk'], jwksFile }] }));
+  const tokenFile = path.join(dir, 'controller-token');
+  await writeFile(tokenFile, 'not-a-real-token');
+  env = { KUBECONFIG: kubeconfig, BDK_AUTH_CONFIG: authConfig, BDK_CONTROLLER_TOKEN_FILE: tokenFile };
 });
 
 afterEach(async () => {
@@ -38,7 +48,7 @@ afterAll(async () => {
 
 describe('library-service main', () => {
   it('serves gRPC health, readiness and metrics, and stops gracefully on SIGTERM', async () => {
-    app = await startApp('library-service', { KUBECONFIG: kubeconfig });
+    app = await startApp('library-service', env);
     expect((await fetch(`http://127.0.0.1:${app.adminPort}/readyz`)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${app.adminPort}/metrics`)).text()).toContain('service="library-service"');
     expect(await app.stop()).toBe(0);
@@ -49,5 +59,14 @@ describe('library-service main', () => {
         expect.objectContaining({ component: 'library-service', msg: 'shutting down', signal: 'SIGTERM' }),
       ]),
     );
+  });
+
+  it('refuses to start without an issuer to trust, naming the variable', async () => {
+    const { BDK_AUTH_CONFIG: _unset, ...withoutAuth } = env;
+    const proc = startProcess('library-service', process.execPath, [path.join(workspaceRoot, 'dist/apps/library-service/main.js')], {
+      env: { ...process.env, ...withoutAuth, BDK_AUTH_CONFIG: '', GRPC_PORT: '0', ADMIN_PORT: '0' },
+    });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain('BDK_AUTH_CONFIG');
   });
 });

@@ -1,8 +1,12 @@
 // The seed's REST API end to end on this machine: HTTP client -> the real Envoy with envoy/sidecar.yaml -> the
-// built library-service -> a real kube-apiserver. Status codes and bodies are the seed's, errors are JSON.
+// built library-service (with the built book-controller writing Secrets) -> a real kube-apiserver. Status codes
+// and bodies are the seed's, errors are JSON, authentication errors included.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { startApp, startEnvoy, startKubeEnv, type KubeEnv, type RunningApp, type RunningEnvoy } from '@bdk/testing';
+import { setUpPlatformIdentity, startApp, startEnvoy, startKubeEnv, type KubeEnv, type PlatformIdentity, type RunningApp, type RunningEnvoy } from '@bdk/testing';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { seedBook, seedInstance, startFakeModelManager, uuidPattern, type FakeModelManager } from './fixtures.js';
 
 const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -10,28 +14,43 @@ let kube: KubeEnv;
 let modelManager: FakeModelManager;
 let app: RunningApp;
 let envoy: RunningEnvoy;
+let identity: PlatformIdentity;
+/** An organisation member who is also a platform admin. */
+let token = '';
 const started: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   kube = await startKubeEnv();
   started.push(kube);
   await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bdk' } } });
+  const identityDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-identity-'));
+  started.push({ stop: () => rm(identityDir, { recursive: true, force: true }) });
+  identity = await setUpPlatformIdentity(kube.kubeConfig, { directory: identityDir, namespace: 'bdk' });
+  token = await identity.token({ organizationId: 'org-uuid-123', admin: true });
   modelManager = await startFakeModelManager();
   started.push({ stop: () => modelManager.close() });
-  app = await startApp('library-service', { KUBECONFIG: kube.kubeconfigPath, BDK_NAMESPACE: 'bdk', BDK_MODEL_MANAGER_URL: modelManager.url });
+  const controller = await startApp('book-controller', { KUBECONFIG: kube.kubeconfigPath, BDK_NAMESPACE: 'bdk', ...identity.env.controller });
+  started.push(controller);
+  app = await startApp('library-service', {
+    KUBECONFIG: kube.kubeconfigPath,
+    BDK_NAMESPACE: 'bdk',
+    BDK_MODEL_MANAGER_URL: modelManager.url,
+    BDK_CONTROLLER_URL: `http://127.0.0.1:${controller.grpcPort}`,
+    ...identity.env.library,
+  });
   started.push(app);
   envoy = await startEnvoy({ config: 'envoy/sidecar.yaml', upstreams: { app_grpc: app.grpcPort } });
   started.push(envoy);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const component of started.reverse()) await component.stop();
 });
 
-async function rest(method: string, path: string, body?: unknown) {
+async function rest(method: string, path: string, body?: unknown, bearer: string | undefined = token) {
   const response = await fetch(`${envoy.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: typeof body === 'string' || body === undefined ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -61,7 +80,9 @@ describe('the seed REST API through the sidecar', () => {
   it('POST /api/v1/books/{book_id}/instances answers 201 with the seed fields and status Pending', async () => {
     const { status, json } = await rest('POST', `/api/v1/books/${bookId}/instances`, seedInstance);
     expect(status).toBe(201);
-    expect(Object.keys(json).sort()).toEqual(['book_id', 'created_at', 'customer_namespace', 'instance_id', 'status']);
+    // The seed's fields, then the instance's webhooks (the seed's book declares none).
+    expect(Object.keys(json)).toEqual(['instance_id', 'book_id', 'customer_namespace', 'status', 'created_at', 'webhooks']);
+    expect(json['webhooks']).toEqual([]);
     expect(json).toMatchObject({ book_id: bookId, customer_namespace: 'customer-acme', status: 'Pending' });
     expect(json['instance_id']).toMatch(uuidPattern);
     expect(json['created_at']).toMatch(rfc3339);
@@ -88,5 +109,16 @@ describe('the seed REST API through the sidecar', () => {
       expect(json['code']).toBe(code);
       expect(String(json['message'])).toMatch(message);
     }
+  });
+
+  it('answers 401 JSON without a valid token and 403 JSON without the permission', async () => {
+    const anonymous = await rest('GET', '/api/v1/books', undefined, undefined);
+    expect([anonymous.status, anonymous.contentType, anonymous.json['code']]).toEqual([401, 'application/json', 16]);
+    const garbage = await rest('GET', '/api/v1/books', undefined, 'not.a.jwt');
+    expect([garbage.status, garbage.json['code']]).toEqual([401, 16]);
+    const member = await identity.token({ organizationId: 'org-uuid-123' });
+    const publish = await rest('POST', '/api/v1/books', { ...seedBook, name: 'members-book' }, member);
+    expect([publish.status, publish.contentType, publish.json['code']]).toEqual([403, 'application/json', 7]);
+    expect(String(publish.json['message'])).toContain('books:publish');
   });
 });
