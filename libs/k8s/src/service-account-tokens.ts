@@ -46,7 +46,10 @@ export interface TokenReviewer {
 export interface TokenReviewerOptions {
   /** The audience callers request their tokens for; a token for any other audience is not accepted. */
   audience: string;
-  /** How long an accepted token stays accepted without asking again (never past its own expiry). Default 60. */
+  /**
+   * How long an accepted token stays accepted without asking again (never past its own expiry). Default 60. A
+   * deleted account's tokens are refused after this plus the apiserver's own token cache (10 s by default).
+   */
   cacheSeconds?: number;
 }
 
