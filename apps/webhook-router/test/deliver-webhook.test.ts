@@ -1,108 +1,58 @@
-// DeliverWebhook end to end within the router's pod: the real Envoy sidecar transcoding POST
-// /api/v1/webhooks/{source} to the BUILT router, which routes from a real kube-apiserver's BookDefinitions and
-// BookInstanceDefinitions and dispatches over gRPC to a book-controller stand-in (a real connect-node server on
-// loopback that records what it receives; the real controller is exercised by the e2e suite).
-import { Code, type ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+// DeliverWebhook, ListDeliveries and ReplayDelivery end to end within the router's pod: the real Envoy sidecar
+// transcoding REST to the BUILT router as its own process, which asks a BookControllerService stand-in on loopback
+// (test/controller-stand-in.ts) for each source's subscribers and their secrets, and dispatches to it. Bearer
+// tokens are real JWTs of a local issuer whose JWKS is a file. Two organisations have instances subscribed to the
+// same source: a webhook reaches only the instance whose own secret signed it.
+import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { createHmac, randomUUID } from 'node:crypto';
-import http2 from 'node:http2';
-import {
-  bdkLabels,
-  bdkResources,
-  bookDefinitionName,
-  bookInstanceName,
-  instanceCleanupFinalizer,
-  type BdkResources,
-  type BookDefinition,
-  type BookInstanceDefinition,
-} from '@bdk/k8s';
-import { BookControllerService, type DispatchTriggerRequest } from '@bdk/proto';
-import { freePort, startApp, startEnvoy, startKubeEnv, waitUntil, type KubeEnv, type RunningApp, type RunningEnvoy } from '@bdk/testing';
+import { randomUUID } from 'node:crypto';
+import { permissions } from '@bdk/auth';
+import { startApp, startEnvoy, waitUntil, type RunningApp, type RunningEnvoy } from '@bdk/testing';
+import { generateSigningSecret, signPayload, type SignatureScheme } from '@bdk/webhooks';
+import { startControllerStandIn, type ControllerStandIn, type StandInSubscriber } from './controller-stand-in.js';
+import { createRouterIdentity, type RouterIdentity } from './router-identity.js';
 
 const namespace = 'bdk';
-const secret = 'integration-github-secret';
-const ciBook = bookDefinitionName('ci-book', '1.0.0');
-const supportBook = bookDefinitionName('customer-support', '1.0.0');
-const acmeCi = bookInstanceName('customer-acme', 'ci-book', randomUUID());
-const globexCi = bookInstanceName('customer-globex', 'ci-book', randomUUID());
-const acmeSupport = bookInstanceName('customer-acme', 'customer-support', randomUUID());
+const controllerToken = `router-sa-token-${randomUUID()}`;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const sign = (body: Buffer, key = secret) => `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+function instance(org: 'acme' | 'globex', source: string, scheme: SignatureScheme): StandInSubscriber {
+  const instanceId = randomUUID();
+  return {
+    source,
+    instanceId,
+    organizationId: `org-${org}`,
+    name: `customer-${org}-${source}-${instanceId.slice(0, 8)}`,
+    routedTo: `customer-${org}/${source}-book-1-0-0`,
+    scheme,
+    secrets: [generateSigningSecret()],
+  };
+}
 
-let kube: KubeEnv | undefined;
-let resources: BdkResources;
+// Two organisations on the same source, and one instance per other scheme.
+const acmeZendesk = instance('acme', 'zendesk', 'zendesk');
+const globexZendesk = instance('globex', 'zendesk', 'zendesk');
+const bySchemes: Record<SignatureScheme, StandInSubscriber> = {
+  github: instance('acme', 'github', 'github'),
+  zendesk: acmeZendesk,
+  slack: instance('globex', 'slack', 'slack'),
+  stripe: instance('globex', 'stripe', 'stripe'),
+  'standard-webhooks': instance('acme', 'my-crm', 'standard-webhooks'),
+};
+
+let identity: RouterIdentity | undefined;
+let controller: ControllerStandIn | undefined;
 let router: RunningApp | undefined;
 let envoy: RunningEnvoy | undefined;
-const controller = { server: undefined as http2.Http2Server | undefined, sessions: new Set<http2.ServerHttp2Session>() };
-const dispatched: DispatchTriggerRequest[] = [];
-
-function book(name: string, specName: string, integrations: NonNullable<BookDefinition['spec']['integrations']>): BookDefinition {
-  return {
-    apiVersion: 'bdk.voyager.io/v1',
-    kind: 'BookDefinition',
-    metadata: { name, namespace, labels: { [bdkLabels.bookId]: randomUUID() } },
-    spec: { name: specName, version: '1.0.0', integrations },
-  };
-}
-
-function instance(name: string, bookRef: string, customerNamespace: string, finalizers: string[] = []): BookInstanceDefinition {
-  return {
-    apiVersion: 'bdk.voyager.io/v1',
-    kind: 'BookInstanceDefinition',
-    metadata: { name, namespace, finalizers },
-    spec: { bookRef: { name: bookRef, version: '1.0.0' }, customer: { namespace: customerNamespace, organization_id: 'org-1' } },
-  };
-}
-
-// What the book controller answers: every target delivered, routed_to as "<customer namespace>/<book>".
-function controllerRoutes(router: ConnectRouter) {
-  router.service(BookControllerService, {
-    async dispatchTrigger(request) {
-      dispatched.push(request);
-      const results = [];
-      for (const target of request.targets) {
-        const found = await resources.instances.get(target.namespace, target.name);
-        results.push({ target, delivered: true, httpStatus: 202, routedTo: `${found.spec.customer.namespace}/${found.spec.bookRef.name}` });
-      }
-      return { results };
-    },
-  });
-}
 
 beforeAll(async () => {
-  kube = await startKubeEnv();
-  resources = bdkResources(kube.kubeConfig);
-  await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-  await resources.books.create(namespace, book(ciBook, 'ci-book', [{ name: 'pull-requests', type: 'webhook', config: { source: 'github', endpoint: '/hooks/github' } }]));
-  // The seed's book: a zendesk webhook and a slack api integration, so github never reaches it.
-  await resources.books.create(
-    namespace,
-    book(supportBook, 'customer-support', [
-      { name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } },
-      { name: 'slack', type: 'api', config: { scopes: ['chat:write'] } },
-    ]),
-  );
-  await resources.instances.create(namespace, instance(acmeCi, ciBook, 'customer-acme'));
-  await resources.instances.create(namespace, instance(acmeSupport, supportBook, 'customer-acme'));
-
-  const controllerPort = await freePort();
-  controller.server = http2.createServer(connectNodeAdapter({ routes: controllerRoutes }));
-  controller.server.on('session', (session) => {
-    controller.sessions.add(session);
-    session.once('close', () => controller.sessions.delete(session));
-  });
-  await new Promise<void>((resolve) => controller.server?.listen(controllerPort, '127.0.0.1', resolve));
-
+  identity = await createRouterIdentity(controllerToken);
+  controller = await startControllerStandIn(namespace);
+  controller.subscribers.push(globexZendesk, ...Object.values(bySchemes));
   router = await startApp('webhook-router', {
-    KUBECONFIG: kube.kubeconfigPath,
-    BDK_NAMESPACE: namespace,
-    BDK_CONTROLLER_URL: `http://127.0.0.1:${controllerPort}`,
+    ...identity.env,
+    BDK_CONTROLLER_URL: controller.url,
     BDK_CONTROLLER_TIMEOUT_MS: '3000',
-    BDK_WEBHOOK_SECRET_GITHUB: secret,
-    BDK_WEBHOOK_UNSIGNED_SOURCES: 'zendesk,jira',
   });
   envoy = await startEnvoy({ config: 'envoy/sidecar.yaml', upstreams: { app_grpc: router.grpcPort } });
 }, 120_000);
@@ -110,163 +60,247 @@ beforeAll(async () => {
 afterAll(async () => {
   await envoy?.stop();
   await router?.stop();
-  for (const session of controller.sessions) session.destroy();
-  await new Promise((resolve) => (controller.server ? controller.server.close(resolve) : resolve(undefined)));
-  await kube?.stop();
+  await controller?.stop();
+  await identity?.remove();
 }, 60_000);
 
-async function post(source: string, body: Buffer, headers: Record<string, string>) {
-  const response = await fetch(`${envoy?.url}/api/v1/webhooks/${source}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+/** Header names as senders write them; HTTP does not care, but this is what arrives at Envoy. */
+const asSent = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()), value]));
+
+function signedBy(subscriber: StandInSubscriber, body: Buffer, options: { secret?: string; timestamp?: Date } = {}) {
+  return asSent(signPayload({ scheme: subscriber.scheme, payload: body, secret: options.secret ?? subscriber.secrets[0] ?? '', timestamp: options.timestamp }));
 }
 
+async function post(path: string, body: Buffer, headers: Record<string, string>, contentType = 'application/json') {
+  const response = await fetch(`${envoy?.url}/api/v1/webhooks/${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+
 // Key order, spacing, escapes and a non-ASCII character: re-encoding anywhere on the way would break the signature.
-const payload = Buffer.from('{"action":"opened",  "pull_request":{"title":"caf\u00e9 \\u00e9"},\n"number":1.50}');
+const payload = Buffer.from('{"ticket":{"id":"12345","subject":"caf\u00e9 \\u00e9"},  "priority":"high",\n"score":1.50}');
 
 describe('POST /api/v1/webhooks/{source} through the sidecar', () => {
-  it('routes a signed GitHub webhook to the instance whose book declares it, with the exact bytes', async () => {
-    const { status, json } = await post('github', payload, {
-      'X-Hub-Signature-256': sign(payload),
-      'X-GitHub-Event': 'pull_request',
-      'X-GitHub-Delivery': 'delivery-1',
-    });
+  it('delivers a webhook signed with org A\u2019s instance secret to A\u2019s instance only, and never names B\u2019s', async () => {
+    const { status, text } = await post('zendesk', payload, { ...signedBy(acmeZendesk, payload), 'X-Webhook-Event': 'ticket.created' });
     expect(status).toBe(200);
-    expect(json).toEqual({
+    expect(json(text)).toEqual({
       webhook_id: expect.stringMatching(uuid) as unknown,
       processed: true,
-      routed_to: `customer-acme/${ciBook}`,
+      routed_to: acmeZendesk.routedTo,
       processing_time_ms: expect.any(Number) as unknown,
-      targets: [`customer-acme/${ciBook}`],
+      targets: [acmeZendesk.routedTo],
+      challenge: '',
     });
-    expect(dispatched).toHaveLength(1);
-    const [request] = dispatched;
+    for (const ofB of [globexZendesk.routedTo, globexZendesk.name, globexZendesk.instanceId, 'globex']) expect(text).not.toContain(ofB);
+    const request = controller?.dispatched.at(-1);
     expect(request).toMatchObject({
-      webhookId: json['webhook_id'],
-      source: 'github',
-      event: 'pull_request',
+      webhookId: json(text)['webhook_id'],
+      source: 'zendesk',
+      event: 'ticket.created',
       contentType: 'application/json',
-      targets: [{ namespace, name: acmeCi }],
+      targets: [{ namespace, name: acmeZendesk.name }],
     });
-    expect(request?.headers).toMatchObject({ 'x-github-event': 'pull_request', 'x-github-delivery': 'delivery-1' });
-    expect(request?.headers).not.toHaveProperty('x-hub-signature-256');
+    expect(request?.targets).toHaveLength(1);
     expect(Buffer.from(request?.payload ?? []).equals(payload)).toBe(true);
+    expect(Object.keys(request?.headers ?? {}).filter((name) => name.includes('signature'))).toEqual([]);
   });
 
-  it('answers 401 JSON to a bad signature and dispatches nothing', async () => {
-    dispatched.length = 0;
-    const { status, json } = await post('github', payload, { 'X-Hub-Signature-256': sign(payload, 'not-the-secret') });
+  it('delivers a webhook signed with org B\u2019s instance secret to B\u2019s instance only', async () => {
+    const { status, text } = await post('zendesk', payload, signedBy(globexZendesk, payload));
+    expect(status).toBe(200);
+    expect(json(text)).toMatchObject({ processed: true, routed_to: globexZendesk.routedTo, targets: [globexZendesk.routedTo] });
+    for (const ofA of [acmeZendesk.routedTo, acmeZendesk.name, acmeZendesk.instanceId, 'acme']) expect(text).not.toContain(ofA);
+    expect(controller?.dispatched.at(-1)?.targets.map((t) => t.name)).toEqual([globexZendesk.name]);
+  });
+
+  it('answers 401 JSON to a signature of neither instance, a tampered body, no signature and an unknown source, alike', async () => {
+    const before = controller?.dispatched.length;
+    const tampered = Buffer.from(payload.toString('utf8').replace('12345', '12346'));
+    const answers = [
+      await post('zendesk', payload, signedBy(acmeZendesk, payload, { secret: generateSigningSecret() })),
+      await post('zendesk', tampered, signedBy(acmeZendesk, payload)),
+      await post('zendesk', payload, {}),
+      await post('jira', payload, signedBy(acmeZendesk, payload)),
+    ];
+    for (const { status, text } of answers) {
+      expect(status).toBe(401);
+      expect(json(text)).toEqual({ code: Code.Unauthenticated, message: 'the webhook signature could not be verified', details: [] });
+    }
+    // Byte for byte the same answer: nothing tells the four apart.
+    expect(new Set(answers.map(({ text }) => text)).size).toBe(1);
+    expect(controller?.dispatched.length).toBe(before);
+  });
+
+  it.each(['zendesk', 'slack', 'stripe', 'standard-webhooks'] as const)('answers 401 to a replayed (stale) %s request', async (scheme) => {
+    const subscriber = bySchemes[scheme];
+    const before = controller?.dispatched.length;
+    const signedLongAgo = signedBy(subscriber, payload, { timestamp: new Date(Date.now() - 10 * 60_000) });
+    const { status, text } = await post(subscriber.source, payload, signedLongAgo);
     expect(status).toBe(401);
-    expect(json).toMatchObject({ code: Code.Unauthenticated, message: 'webhook signature for source "github" could not be verified' });
-    const tampered = Buffer.from(payload.toString('utf8').replace('opened', 'closed'));
-    expect((await post('github', tampered, { 'X-Hub-Signature-256': sign(payload) })).status).toBe(401);
-    expect(dispatched).toEqual([]);
+    expect(json(text)['message']).toBe('the webhook signature could not be verified');
+    expect(controller?.dispatched.length).toBe(before);
   });
 
-  it('answers 401 to a missing signature, and to a source with no secret exactly as to a wrong signature', async () => {
-    const missing = await post('github', payload, {});
-    expect(missing.status).toBe(401);
-    expect(missing.json['message']).toContain('missing webhook signature');
-    const stranger = await post('stripe', payload, { 'X-Hub-Signature-256': sign(payload) });
-    expect(stranger).toEqual({
-      status: 401,
-      json: expect.objectContaining({ code: Code.Unauthenticated, message: 'webhook signature for source "stripe" could not be verified' }) as unknown,
-    });
-    expect(dispatched).toEqual([]);
+  it.each(Object.keys(bySchemes) as SignatureScheme[])('verifies a %s request end to end with the sender\u2019s own headers', async (scheme) => {
+    const subscriber = bySchemes[scheme];
+    const { status, text } = await post(subscriber.source, payload, { ...signedBy(subscriber, payload), 'User-Agent': `${scheme}-sender/1.0` });
+    expect(status).toBe(200);
+    expect(json(text)).toMatchObject({ processed: true, targets: [subscriber.routedTo] });
+    const request = controller?.dispatched.at(-1);
+    expect(request?.targets.map((t) => t.name)).toEqual([subscriber.name]);
+    expect(Buffer.from(request?.payload ?? []).equals(payload)).toBe(true);
+    if (scheme === 'standard-webhooks') expect(request?.headers['webhook-id']).toMatch(/^msg_/);
+  });
+
+  it('delivers on the instance-addressed route to that instance, and refuses another instance\u2019s signature there', async () => {
+    const { status, text } = await post(`zendesk/instances/${acmeZendesk.instanceId}`, payload, signedBy(acmeZendesk, payload));
+    expect(status).toBe(200);
+    expect(json(text)).toMatchObject({ targets: [acmeZendesk.routedTo] });
+    expect(controller?.listed).toContainEqual(expect.objectContaining({ source: 'zendesk', instanceId: acmeZendesk.instanceId }));
+
+    const crossed = await post(`zendesk/instances/${acmeZendesk.instanceId}`, payload, signedBy(globexZendesk, payload));
+    expect(crossed.status).toBe(401);
+    const stranger = await post(`zendesk/instances/${randomUUID()}`, payload, signedBy(acmeZendesk, payload));
+    expect(stranger.status).toBe(401);
+    expect(json(crossed.text)).toEqual(json(stranger.text));
+    const invalid = await post('zendesk/instances/customer-acme', payload, signedBy(acmeZendesk, payload));
+    expect([invalid.status, json(invalid.text)['message']]).toEqual([400, 'instance_id: must be a UUID (8-4-4-4-12 hexadecimal digits)']);
   });
 
   it('answers 400 naming the field when the source is not a DNS label', async () => {
-    const { status, json } = await post('Git_Hub', payload, { 'X-Hub-Signature-256': sign(payload) });
+    const { status, text } = await post('Zen_Desk', payload, signedBy(acmeZendesk, payload));
     expect(status).toBe(400);
-    expect(json).toMatchObject({ code: Code.InvalidArgument, message: expect.stringMatching(/^source: must be a DNS label/) as unknown });
+    expect(json(text)).toMatchObject({ code: Code.InvalidArgument, message: expect.stringMatching(/^source: must be a DNS label/) as unknown });
   });
 
-  it('routes an unsigned source by integration name (the seed\u2019s zendesk example)', async () => {
-    dispatched.length = 0;
-    const { status, json } = await post('zendesk', payload, { 'X-Webhook-Source': 'zendesk', 'X-Webhook-Event': 'ticket.created' });
+  it('accepts both secrets inside a rotation window, the new one at once', async () => {
+    const previous = acmeZendesk.secrets[0] ?? '';
+    const next = generateSigningSecret();
+    acmeZendesk.secrets = [next, previous];
+    // The router's cached list predates the rotation; a miss refetches it (at most once a second per source).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const withNew = await post('zendesk', payload, signedBy(acmeZendesk, payload, { secret: next }));
+    expect([withNew.status, json(withNew.text)['targets']]).toEqual([200, [acmeZendesk.routedTo]]);
+    const withPrevious = await post('zendesk', payload, signedBy(acmeZendesk, payload, { secret: previous }));
+    expect([withPrevious.status, json(withPrevious.text)['targets']]).toEqual([200, [acmeZendesk.routedTo]]);
+    // The window closes: only the new secret is left.
+    acmeZendesk.secrets = [next];
+    await waitUntil(
+      'the previous secret to stop verifying',
+      async () => (await post('zendesk', payload, signedBy(acmeZendesk, payload, { secret: previous }))).status === 401,
+      { intervalMs: 250 },
+    );
+    expect((await post('zendesk', payload, signedBy(acmeZendesk, payload, { secret: next }))).status).toBe(200);
+  });
+
+  it('echoes Slack\u2019s url_verification challenge and dispatches nothing', async () => {
+    const slack = bySchemes.slack;
+    const before = controller?.dispatched.length;
+    const handshake = Buffer.from(JSON.stringify({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' }));
+    const { status, text } = await post('slack', handshake, signedBy(slack, handshake));
     expect(status).toBe(200);
-    expect(json).toMatchObject({ processed: true, routed_to: `customer-acme/${supportBook}` });
-    expect(dispatched[0]).toMatchObject({ source: 'zendesk', event: 'ticket.created', targets: [{ namespace, name: acmeSupport }] });
+    expect(json(text)).toMatchObject({ challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', targets: [], routed_to: '' });
+    expect(controller?.dispatched.length).toBe(before);
+    expect((await post('slack', handshake, {})).status).toBe(401);
   });
 
-  it('answers 200 with processed=false when no instance receives the source, and dispatches nothing', async () => {
-    dispatched.length = 0;
-    const { status, json } = await post('jira', payload, {});
-    expect(status).toBe(200);
-    expect(json).toMatchObject({ webhook_id: expect.stringMatching(uuid) as unknown, processed: false, routed_to: '', targets: [] });
-    expect(dispatched).toEqual([]);
+  it('sends the router\u2019s ServiceAccount token on every controller call, re-read when the file changes', async () => {
+    expect(controller?.authorizations.length).toBeGreaterThan(0);
+    expect(new Set(controller?.authorizations)).toEqual(new Set([`Bearer ${controllerToken}`]));
+    const rotated = `router-sa-token-${randomUUID()}`;
+    await identity?.writeControllerToken(rotated);
+    expect((await post('zendesk', payload, signedBy(globexZendesk, payload))).status).toBe(200);
+    expect(controller?.authorizations.at(-1)).toBe(`Bearer ${rotated}`);
   });
 
-  it('follows instances created and deleted after start-up (informer cache)', async () => {
-    await resources.instances.create(namespace, instance(globexCi, ciBook, 'customer-globex', [instanceCleanupFinalizer]));
-    const both = [`customer-acme/${ciBook}`, `customer-globex/${ciBook}`].sort();
-    await waitUntil('the new instance to be routed', async () => {
-      const { json } = await post('github', payload, { 'X-Hub-Signature-256': sign(payload) });
-      return JSON.stringify([...(json['targets'] as string[])].sort()) === JSON.stringify(both);
-    });
-    // Deleting: the finalizer keeps it (no controller here), with a deletionTimestamp the router must honour.
-    await resources.instances.delete(namespace, globexCi);
-    await waitUntil('the deleting instance to be skipped', async () => {
-      const { json } = await post('github', payload, { 'X-Hub-Signature-256': sign(payload) });
-      return json['routed_to'] === `customer-acme/${ciBook}`;
-    });
-    await resources.instances.mergePatch(namespace, globexCi, { metadata: { finalizers: null } });
-  });
-
-  it('counts webhooks by source and outcome on /metrics, with unconfigured sources folded into one label', async () => {
+  it('counts webhooks by source and outcome, with sources that have no subscriber as "unknown"', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${router?.adminPort}/metrics`)).text();
-    expect(metrics).toMatch(/bdk_webhooks_total\{source="github",outcome="delivered",service="webhook-router"\} [1-9]/);
-    expect(metrics).toMatch(/bdk_webhooks_total\{source="github",outcome="unauthenticated",service="webhook-router"\} [1-9]/);
-    expect(metrics).toMatch(/bdk_webhooks_total\{source="jira",outcome="unrouted",service="webhook-router"\} 1/);
-    expect(metrics).toMatch(/bdk_webhooks_total\{source="unconfigured",outcome="unauthenticated",service="webhook-router"\} 1/);
-    expect(metrics).not.toContain('source="stripe"');
+    expect(metrics).toMatch(/bdk_webhooks_total\{source="zendesk",outcome="delivered",service="webhook-router"\} [1-9]/);
+    expect(metrics).toMatch(/bdk_webhooks_total\{source="zendesk",outcome="unauthenticated",service="webhook-router"\} [1-9]/);
+    expect(metrics).toMatch(/bdk_webhooks_total\{source="slack",outcome="url_verification",service="webhook-router"\} 1/);
+    expect(metrics).toMatch(/bdk_webhooks_total\{source="unknown",outcome="unauthenticated",service="webhook-router"\} [1-9]/);
+    expect(metrics).not.toContain('source="jira"');
+  });
+});
+
+describe('GET /api/v1/webhooks/deliveries and :replay through the sidecar', () => {
+  const get = async (query: string, token?: string) => {
+    const response = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: response.status, body: (await response.json()) as { deliveries: Record<string, unknown>[]; next_page_token: string; code?: number } };
+  };
+
+  it('answers 401 without a token and 403 to a token without deliveries:read', async () => {
+    const anonymous = await get('');
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, Code.Unauthenticated]);
+    const forged = await get('', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
+    expect(forged.status).toBe(401);
+    const booksOnly = await identity?.token({ organizationId: 'org-acme', permissions: [permissions.booksRead, permissions.deliveriesReplay] });
+    const denied = await get('', booksOnly);
+    expect([denied.status, denied.body.code]).toEqual([403, Code.PermissionDenied]);
   });
 
-  it('lists recent deliveries at GET /api/v1/webhooks/deliveries, newest first, filtered and paged', async () => {
-    const response = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries?source=jira&page_size=1`);
-    expect(response.status).toBe(200);
-    const json = (await response.json()) as { deliveries: Record<string, unknown>[]; next_page_token: string };
-    expect(json).toEqual({
-      deliveries: [
-        expect.objectContaining({
-          webhook_id: expect.stringMatching(uuid) as unknown,
-          source: 'jira',
-          state: 'failed',
-          attempts: 1,
-          last_error: 'no book instance receives webhooks from source "jira"',
-          payload_size: payload.length,
-          received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
-        }),
-      ],
-      next_page_token: '',
+  it('lists only the caller\u2019s organisation\u2019s deliveries', async () => {
+    const acme = await get('?page_size=500', await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesRead] }));
+    expect(acme.status).toBe(200);
+    expect(acme.body.deliveries.length).toBeGreaterThan(1);
+    for (const delivery of acme.body.deliveries) {
+      expect(delivery['organization_id']).toBe('org-acme');
+      for (const target of delivery['targets'] as string[]) expect(target).toMatch(/^customer-acme\//);
+    }
+    expect(acme.body.deliveries.at(-1)).toMatchObject({
+      webhook_id: expect.stringMatching(uuid) as unknown,
+      source: 'zendesk',
+      event: 'ticket.created',
+      state: 'delivered',
+      attempts: 1,
+      targets: [acmeZendesk.routedTo],
+      payload_size: payload.length,
+      received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
     });
-    const delivered = (await (await fetch(`${envoy?.url}/api/v1/webhooks/deliveries?source=github&state=delivered`)).json()) as {
-      deliveries: { targets: string[] }[];
-    };
-    expect(delivered.deliveries.length).toBeGreaterThan(1);
-    expect(delivered.deliveries.at(-1)?.targets).toEqual([`customer-acme/${ciBook}`]);
-    const bad = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries?state=lost`);
-    expect(bad.status).toBe(400);
+
+    const globex = await get('?source=zendesk', await identity?.token({ organizationId: 'org-globex', permissions: [permissions.deliveriesRead] }));
+    expect(globex.body.deliveries.length).toBeGreaterThan(0);
+    expect(globex.body.deliveries.every((d) => d['organization_id'] === 'org-globex' && JSON.stringify(d['targets']) === JSON.stringify([globexZendesk.routedTo]))).toBe(true);
+
+    const stranger = await get('', await identity?.token({ organizationId: 'org-initech', permissions: [permissions.deliveriesRead] }));
+    expect(stranger.body).toEqual({ deliveries: [], next_page_token: '' });
   });
 
-  it('never writes the secret or a signature to its logs', () => {
+  it('answers :replay with 401 to a stranger and 501 only to a caller with deliveries:replay', async () => {
+    const replay = async (token?: string) =>
+      (
+        await fetch(`${envoy?.url}/api/v1/webhooks/deliveries/${randomUUID()}:replay`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: '{}',
+        })
+      ).status;
+    expect(await replay()).toBe(401);
+    expect(await replay(await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesRead] }))).toBe(403);
+    expect(await replay(await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesReplay] }))).toBe(501);
+  });
+});
+
+describe('the router\u2019s process', () => {
+  it('never writes a signing secret, a signature or a token to its logs', () => {
     const output = router?.process.output() ?? '';
     expect(output).toContain('"msg":"webhook routed"');
-    expect(output).not.toContain(secret);
-    expect(output).not.toContain(sign(payload).slice('sha256='.length));
+    expect(output).toContain('"msg":"webhook rejected"');
+    for (const subscriber of [globexZendesk, ...Object.values(bySchemes)]) {
+      for (const secret of subscriber.secrets) expect(output).not.toContain(secret);
+    }
+    expect(output).not.toContain(controllerToken);
+    expect(output).not.toContain('eyJ');
   });
 
   it('answers 503 when the book controller is down', async () => {
-    await new Promise<void>((resolve) => {
-      controller.server?.close(() => resolve());
-      for (const session of controller.sessions) session.destroy();
-    });
-    controller.server = undefined;
-    const { status, json } = await post('github', payload, { 'X-Hub-Signature-256': sign(payload) });
+    await controller?.stop();
+    const fresh = instance('acme', 'fresh-source', 'standard-webhooks');
+    const { status, text } = await post(fresh.source, payload, signedBy(fresh, payload));
     expect(status).toBe(503);
-    expect(json).toMatchObject({ code: Code.Unavailable, message: 'the book controller is unavailable; try again later' });
+    expect(json(text)).toMatchObject({ code: Code.Unavailable, message: 'the book controller is unavailable; try again later' });
   });
 });
