@@ -51,12 +51,14 @@ describe('grpc.reflection.v1', () => {
     const files = answer.value.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
     // As grpc-go does it: the file asked for first, then everything it imports.
     expect(files[0]?.name).toBe('bdk/v1/controller_service.proto');
-    expect(files.map((f) => f.name)).toContain('google/api/annotations.proto');
+    expect(files.map((f) => f.name)).toContain('google/api/field_behavior.proto');
     const byName = new Map(files.map((f) => [f.name, f]));
     const pool = createFileRegistry(files[0] ?? create(FileDescriptorProtoSchema), (name) => byName.get(name));
     const service = pool.getService('bdk.v1.BookControllerService');
     expect(service?.methods.map((m) => `${m.name}(${m.input.typeName}) -> ${m.output.typeName}`)).toEqual([
       'DispatchTrigger(bdk.v1.DispatchTriggerRequest) -> bdk.v1.DispatchTriggerResponse',
+      'ListWebhookSubscribers(bdk.v1.ListWebhookSubscribersRequest) -> bdk.v1.ListWebhookSubscribersResponse',
+      'StoreInstanceSecrets(bdk.v1.StoreInstanceSecretsRequest) -> bdk.v1.StoreInstanceSecretsResponse',
     ]);
   });
 

@@ -4,9 +4,8 @@
 // In a cluster the identity provider and the kubelet provide these; here they are made on the real apiserver.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { issueToken, organizationPermissions, platformAdminPermissions, writeLocalSigningKey, type LocalSigningKeyFile } from '@bdk/auth';
-import { ensureServiceAccount, requestServiceAccountToken, serviceAccountUsername } from '@bdk/k8s';
 
 /** The audience of the tokens the controller accepts (its BDK_INTERNAL_AUDIENCE default). */
 export const controllerAudience = 'bdk-book-controller';
@@ -46,11 +45,21 @@ export async function setUpPlatformIdentity(kubeConfig: KubeConfig, options: Pla
   await writeFile(authConfigFile, JSON.stringify({ issuers: [{ issuer, audiences: [audience], jwksFile }] }, null, 2) + '\n');
 
   const tokenFile = (account: string) => path.join(options.directory, 'auth', `${account}.token`);
+  // client-node directly, not @bdk/k8s's helpers: @bdk/k8s's own tests use this harness.
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const refreshServiceAccountTokens = async () => {
     for (const account of Object.values(platformServiceAccounts)) {
-      await ensureServiceAccount(kubeConfig, options.namespace, account);
-      const token = await requestServiceAccountToken(kubeConfig, { namespace: options.namespace, name: account, audience: controllerAudience, expirationSeconds: 86_400 });
-      await writeFile(tokenFile(account), token, { mode: 0o600 });
+      try {
+        await core.createNamespacedServiceAccount({ namespace: options.namespace, body: { metadata: { name: account } } });
+      } catch (error) {
+        if (!(error instanceof ApiException && error.code === 409)) throw error;
+      }
+      const request = await core.createNamespacedServiceAccountToken({
+        namespace: options.namespace,
+        name: account,
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [controllerAudience], expirationSeconds: 86_400 } },
+      });
+      await writeFile(tokenFile(account), request.status?.token ?? '', { mode: 0o600 });
     }
   };
   await refreshServiceAccountTokens();
@@ -63,8 +72,8 @@ export async function setUpPlatformIdentity(kubeConfig: KubeConfig, options: Pla
       router: { BDK_AUTH_CONFIG: authConfigFile, BDK_CONTROLLER_TOKEN_FILE: tokenFile(platformServiceAccounts.router) },
       controller: {
         BDK_INTERNAL_AUDIENCE: controllerAudience,
-        BDK_LIBRARY_SERVICE_IDENTITY: serviceAccountUsername(options.namespace, platformServiceAccounts.library),
-        BDK_WEBHOOK_ROUTER_IDENTITY: serviceAccountUsername(options.namespace, platformServiceAccounts.router),
+        BDK_LIBRARY_SERVICE_IDENTITY: `system:serviceaccount:${options.namespace}:${platformServiceAccounts.library}`,
+        BDK_WEBHOOK_ROUTER_IDENTITY: `system:serviceaccount:${options.namespace}:${platformServiceAccounts.router}`,
       },
     },
     token: ({ organizationId, permissions, admin = false, subject, expiresInSeconds }) =>
