@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { modelmanager } from '@bdk/proto';
 import { waitUntil } from '@bdk/testing';
 
-/** The seed's request bodies (bdk-design.md, "API Specifications"). */
+/** The seed's request bodies (docs/spec.md, "REST API"). */
 export { seedCreateBookRequest as seedBook, seedCreateInstanceRequest as seedInstance } from '@bdk/testing';
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
