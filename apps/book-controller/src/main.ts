@@ -1,18 +1,27 @@
-// book-controller: the process entry point. Serves bdk.v1.BookControllerService (DispatchTrigger) over gRPC and
-// runs the BookInstanceDefinition controller. Readiness waits for the caches to fill; on SIGTERM the gRPC
-// server drains first, then the controller finishes the reconciles under way, then the process exits.
-import { bdkResources, loadKubeConfig } from '@bdk/k8s';
+// book-controller: the process entry point. Serves the internal bdk.v1.BookControllerService over gRPC (every
+// call authenticated by its ServiceAccount token) and runs the BookInstanceDefinition controller. Readiness waits
+// for the caches to fill; on SIGTERM the gRPC server drains first, then the controller finishes the reconciles
+// under way, then the process exits.
+import { bdkLabels, bdkResources, createTokenReviewer, loadKubeConfig } from '@bdk/k8s';
 import { BookControllerService } from '@bdk/proto';
 import { createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createAuditLog } from './audit/audit-log.js';
 import { readControllerConfig, type ControllerConfig } from './config.js';
-import { createBookControllerService } from './dispatch/dispatch-trigger.js';
+import { createDispatchTrigger } from './dispatch/dispatch-trigger.js';
+import { createListWebhookSubscribers } from './dispatch/webhook-subscribers.js';
 import { createControllerCaches } from './instance/caches.js';
 import { createChildWriter } from './instance/children.js';
+import { createCustomerNamespaces } from './instance/customer-namespace.js';
 import { createEventRecorder } from './instance/events.js';
+import { cachedLookup } from './instance/instance-lookup.js';
 import { createInstanceReconciler } from './instance/reconciler.js';
+import { callerPolicy } from './internal-auth/caller-policy.js';
+import { internalAuthInterceptor } from './internal-auth/internal-auth-interceptor.js';
 import { createReconcileMetrics } from './metrics.js';
 import { Controller } from './runtime/controller.js';
+import { createSecretWriter } from './secrets/secret-writer.js';
+import { createStoreInstanceSecrets } from './secrets/store-instance-secrets.js';
 
 const name = 'book-controller';
 const controllerName = 'bookinstancedefinition';
@@ -39,32 +48,48 @@ const controller: Controller = new Controller({
   observe: (result, seconds) => metrics.observe(controllerName, result, seconds),
 });
 const caches = createControllerCaches({ kubeConfig, namespace, logger, enqueue: (key) => controller.enqueue(key) });
+const namespaces = createCustomerNamespaces(kubeConfig, namespace);
+const events = createEventRecorder(kubeConfig, name, logger);
 const reconcile = createInstanceReconciler({
   kubeConfig,
   resources,
   caches,
   children: createChildWriter(kubeConfig),
+  namespaces,
   config,
-  events: createEventRecorder(kubeConfig, name, logger),
+  events,
   logger,
 });
+const lookup = cachedLookup(caches, resources);
+const audit = createAuditLog(logger);
 
-// Not ready until the caches hold full lists: DispatchTrigger and the first reconciles read them.
+// Not ready until the caches hold full lists: every RPC and the first reconciles read them.
 const service = await startService({
   name,
   startServing: false,
+  interceptors: [
+    internalAuthInterceptor({
+      reviewer: createTokenReviewer(kubeConfig, { audience: config.internalAudience }),
+      policy: callerPolicy(config),
+      logger,
+    }),
+  ],
   routes: (router, context) => {
     metrics.register(context.registry);
-    router.service(
-      BookControllerService,
-      createBookControllerService({
+    router.service(BookControllerService, {
+      dispatchTrigger: createDispatchTrigger({ namespace, lookup, config, logger: context.logger }),
+      listWebhookSubscribers: createListWebhookSubscribers({ namespace, caches, audit }),
+      storeInstanceSecrets: createStoreInstanceSecrets({
         namespace,
-        cache: { instance: (ns, n) => caches.instances.get(n, ns), book: (ns, n) => caches.books.get(n, ns) },
-        resources,
-        config,
+        lookup,
+        namespaces,
+        // A Secret of the derived name that carries another instance's, purpose's or organisation's label is not overwritten.
+        secrets: createSecretWriter(kubeConfig, [bdkLabels.instanceId, bdkLabels.secretPurpose, bdkLabels.organizationId]),
+        events,
+        audit,
         logger: context.logger,
       }),
-    );
+    });
   },
 });
 

@@ -1,17 +1,17 @@
-// DispatchTrigger on the built controller's gRPC port, with a real HTTP server on loopback as the book: the
-// exact bytes and content type reach the integration's endpoint, sender secrets do not, and each target's
-// outcome (delivered, a 5xx, a 4xx, an unknown instance) comes back as its own result.
+// DispatchTrigger on the built controller's gRPC port, called with the webhook router's ServiceAccount token,
+// with a real HTTP server on loopback as the book: the exact bytes and content type reach the integration's
+// endpoint, sender secrets do not, and each target's outcome (delivered, a 5xx, a 4xx, an unknown instance)
+// comes back as its own result.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { bdkResources, type BookInstanceDefinition } from '@bdk/k8s';
-import { BookControllerService } from '@bdk/proto';
+import type { BookControllerService } from '@bdk/proto';
 import { startApp, startKubeEnv, type KubeEnv, type RunningApp } from '@bdk/testing';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seedBook, seedInstance } from './fixtures.js';
+import { controllerClient, seedBook, seedInstance, serviceAccountToken } from './fixtures.js';
 
 interface Received {
   method: string;
@@ -55,7 +55,7 @@ beforeAll(async () => {
     BDK_NAMESPACE: bdkNamespace,
     BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${bookPort}`,
   });
-  client = createClient(BookControllerService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${app.grpcPort}` }));
+  client = controllerClient(app.grpcPort, await serviceAccountToken(env.kubeConfig, bdkNamespace, 'webhook-router'));
 }, 120_000);
 
 afterAll(async () => {

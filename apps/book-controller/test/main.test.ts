@@ -49,6 +49,20 @@ describe('book-controller main', () => {
     expect(messages.indexOf('gRPC server stopped')).toBeLessThan(messages.indexOf('controller stopped'));
   });
 
+  it('exits naming the variable when a caller identity is not a ServiceAccount username', async () => {
+    const processEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      KUBECONFIG: env?.kubeconfigPath ?? '',
+      BDK_WEBHOOK_ROUTER_IDENTITY: 'webhook-router',
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      ADMIN_PORT: '0',
+    };
+    bare = startProcess('book-controller', process.execPath, [path.join(workspaceRoot, 'dist', 'apps', 'book-controller', 'main.js')], { env: processEnv });
+    expect(await bare.exited).toBe(1);
+    expect(bare.output()).toContain('BDK_WEBHOOK_ROUTER_IDENTITY must be a ServiceAccount username');
+  });
+
   it('exits with a clear message when no cluster is configured', async () => {
     home = await mkdtemp(path.join(os.tmpdir(), 'bdk-no-kube-'));
     const processEnv: NodeJS.ProcessEnv = { ...process.env, HOME: home, GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', ADMIN_PORT: '0' };

@@ -1,6 +1,8 @@
 // The built book-controller against a real kube-apiserver: an instance becomes a Namespace, ConfigMap, Service,
 // Deployment and ExternalBookDefinition in its customer namespace, reports Pending then Ready, writes nothing
-// when nothing changed (even across a restart), follows a spec change, and cleans up on deletion.
+// when nothing changed (even across a restart), follows a spec change, and cleans up on deletion. A namespace
+// BDK may not use for the instance's organisation (not BDK's, another organisation's, reserved) gets nothing
+// written into it, and the instance reports Failed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   bdkAnnotations,
@@ -15,9 +17,9 @@ import {
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import { markDeploymentReady, startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
-import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
-import { credentialsSecret, seedBook, seedInstance } from './fixtures.js';
+import { credentialsSecret, customerNamespaceLabels, seedBook, seedInstance, seedOrganization } from './fixtures.js';
 
 const bdkNamespace = 'bdk';
 const customerNamespace = 'customer-acme';
@@ -70,8 +72,8 @@ describe('BookInstanceDefinition reconcile', () => {
     book = await resources.books.create(bdkNamespace, seedBook(bdkNamespace, bookId));
     instance = seedInstance({ namespace: bdkNamespace, customerNamespace, book, instanceId });
     workload = bookWorkloadName(book.spec.name, instanceId);
-    // The library-service writes the credentials Secret (and so the namespace) before the controller acts.
-    await core.createNamespace({ body: { metadata: { name: customerNamespace } } });
+    // StoreInstanceSecrets writes the credentials Secret (and so the namespace) before the controller acts.
+    await core.createNamespace({ body: { metadata: { name: customerNamespace, labels: customerNamespaceLabels(seedOrganization) } } });
     await core.createNamespacedSecret({
       namespace: customerNamespace,
       body: credentialsSecret(instance, book, { zendesk_api_key: 'zd-secret-value', slack_bot_token: 'xoxb-secret-value' }),
@@ -134,6 +136,7 @@ describe('BookInstanceDefinition reconcile', () => {
     expect(pending.status?.conditions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'BookResolved', status: 'True' }),
+        expect.objectContaining({ type: 'NamespaceAvailable', status: 'True', reason: 'NamespaceOwned' }),
         expect.objectContaining({ type: 'CredentialsAvailable', status: 'True' }),
         // No kube-controller-manager runs here, so the Deployment's status never catches up by itself.
         expect.objectContaining({ type: 'DeploymentReady', status: 'False', reason: 'DeploymentProgressing' }),
@@ -243,9 +246,104 @@ describe('an instance whose book does not exist', () => {
       const current = await resources.instances.get(bdkNamespace, name);
       return current.status?.phase === 'Pending' ? current : undefined;
     });
+    // The controller created the namespace, for the instance's organisation.
+    expect((await core.readNamespace({ name: 'customer-late' })).metadata?.labels).toEqual(expect.objectContaining(customerNamespaceLabels(seedOrganization)));
     // The Secret was never written: the condition says which one is missing.
     expect(pending.status?.conditions).toEqual(
       expect.arrayContaining([expect.objectContaining({ type: 'CredentialsAvailable', status: 'False', reason: 'SecretNotFound' })]),
     );
+  });
+});
+
+describe('a customer namespace BDK may not write into', () => {
+  let book: BookDefinition;
+
+  beforeAll(async () => {
+    book = seedBook(bdkNamespace, randomUUID());
+    book.metadata.name = 'tenancy-book';
+    book = await resources.books.create(bdkNamespace, book);
+  });
+
+  /** Creates an instance of `organizationId` in `customerNamespace` and waits until it reports Failed. */
+  async function failedInstance(customerNamespace: string, organizationId: string) {
+    const instanceId = randomUUID();
+    const created = await resources.instances.create(bdkNamespace, seedInstance({ namespace: bdkNamespace, customerNamespace, book, instanceId, organizationId }));
+    const name = created.metadata.name ?? '';
+    const failed = await waitUntil(`instance in ${customerNamespace} Failed`, async () => {
+      const current = await resources.instances.get(bdkNamespace, name);
+      return current.status?.phase === 'Failed' ? current : undefined;
+    });
+    return { instanceId, name, failed };
+  }
+
+  /** Everything in the namespace that carries the instance's id. */
+  async function writtenFor(customerNamespace: string, instanceId: string) {
+    const labelSelector = `${bdkLabels.instanceId}=${instanceId}`;
+    return [
+      ...(await apps.listNamespacedDeployment({ namespace: customerNamespace, labelSelector })).items,
+      ...(await core.listNamespacedService({ namespace: customerNamespace, labelSelector })).items,
+      ...(await core.listNamespacedConfigMap({ namespace: customerNamespace, labelSelector })).items,
+      ...(await core.listNamespacedSecret({ namespace: customerNamespace, labelSelector })).items,
+      ...(await resources.externalBooks.list(customerNamespace, { labelSelector })).items,
+    ];
+  }
+
+  const eventsOf = async (name: string) =>
+    (await core.listNamespacedEvent({ namespace: bdkNamespace, fieldSelector: `involvedObject.name=${name}` })).items.map((e) => ({ reason: e.reason, message: e.message }));
+
+  it('refuses a namespace BDK does not manage, reports why once, and takes it once it is handed over', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'team-own' } } });
+    const { instanceId, name, failed } = await failedInstance('team-own', 'org-a');
+    expect(failed.status?.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'BookResolved', status: 'True' }),
+        expect.objectContaining({ type: 'NamespaceAvailable', status: 'False', reason: 'NamespaceNotOwned', message: expect.stringContaining('not managed by BDK') }),
+      ]),
+    );
+    expect(await writtenFor('team-own', instanceId)).toEqual([]);
+    const namespaceBefore = await core.readNamespace({ name: 'team-own' });
+    expect(namespaceBefore.metadata?.labels ?? {}).not.toHaveProperty(bdkLabels.organizationId);
+    // Not retried in a hot loop: a while later there is still one Event and the status did not move.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await eventsOf(name)).filter((e) => e.reason === 'NamespaceNotOwned')).toHaveLength(1);
+    expect((await resources.instances.get(bdkNamespace, name)).metadata.resourceVersion).toBe(failed.metadata.resourceVersion);
+
+    // An operator hands the namespace over; the next pass (here prompted by a change to the instance) deploys.
+    await core.patchNamespace(
+      { name: 'team-own', body: { metadata: { labels: customerNamespaceLabels('org-a') } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await resources.instances.mergePatch(bdkNamespace, name, { metadata: { annotations: { 'example.com/nudge': '1' } } });
+    await waitUntil('the Deployment in the handed-over namespace', () =>
+      apps.readNamespacedDeployment({ namespace: 'team-own', name: bookWorkloadName(book.spec.name, instanceId) }),
+    );
+  });
+
+  it("writes nothing into another organisation's namespace, and deletes nothing there when the instance goes", async () => {
+    await core.createNamespace({ body: { metadata: { name: 'customer-owned-by-a', labels: customerNamespaceLabels('org-a') } } });
+    const { instanceId, name, failed } = await failedInstance('customer-owned-by-a', 'org-b');
+    expect(failed.status?.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'NamespaceAvailable', status: 'False', reason: 'NamespaceNotOwned', message: 'namespace customer-owned-by-a belongs to another organisation' }),
+      ]),
+    );
+    expect(await writtenFor('customer-owned-by-a', instanceId)).toEqual([]);
+    expect((await core.readNamespace({ name: 'customer-owned-by-a' })).metadata?.labels).toEqual(expect.objectContaining(customerNamespaceLabels('org-a')));
+    expect(await eventsOf(name)).toEqual(expect.arrayContaining([{ reason: 'NamespaceNotOwned', message: 'namespace customer-owned-by-a belongs to another organisation' }]));
+
+    // Something of org A's that happens to carry org B's instance id stays when org B's instance is deleted.
+    await core.createNamespacedConfigMap({
+      namespace: 'customer-owned-by-a',
+      body: { metadata: { name: 'org-a-data', labels: { [bdkLabels.instanceId]: instanceId } }, data: { keep: 'me' } },
+    });
+    await resources.instances.delete(bdkNamespace, name);
+    await waitUntil('the instance gone', async () => (await resources.instances.find(bdkNamespace, name)) === undefined);
+    expect((await core.readNamespacedConfigMap({ namespace: 'customer-owned-by-a', name: 'org-a-data' })).data).toEqual({ keep: 'me' });
+  });
+
+  it.each(['kube-public', 'default', bdkNamespace])('never writes into the reserved namespace %s', async (reserved) => {
+    const { instanceId, failed } = await failedInstance(reserved, 'org-a');
+    expect(failed.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'NamespaceAvailable', status: 'False', reason: 'NamespaceReserved' })]));
+    expect(await writtenFor(reserved, instanceId)).toEqual([]);
   });
 });

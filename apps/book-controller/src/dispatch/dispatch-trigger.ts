@@ -3,24 +3,18 @@
 // is still attempted: the book's endpoint is the authority on whether it can take the trigger, and a refused
 // connection comes back as a retryable result the router's retry policy handles.
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import { bookWorkloadName, webhookIntegrationFor, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
-import { BookControllerService, type DispatchTriggerRequest, type InstanceTarget } from '@bdk/proto';
+import { bookWorkloadName, webhookIntegrationFor, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import type { BookControllerService, DispatchTriggerRequest, InstanceTarget } from '@bdk/proto';
 import type { Logger } from '@bdk/service-runtime';
 import { bookUrl, type ControllerConfig } from '../config.js';
 import { instanceIdOf } from '../instance/desired-objects.js';
+import type { InstanceLookup } from '../instance/instance-lookup.js';
 import { forwardedHeaders, triggerUrl } from './webhook-integration.js';
-
-/** Where DispatchTrigger looks instances and books up first; the apiserver answers what the cache lacks. */
-export interface DispatchLookup {
-  instance(namespace: string, name: string): BookInstanceDefinition | undefined;
-  book(namespace: string, name: string): BookDefinition | undefined;
-}
 
 export interface DispatchDeps {
   /** BDK's namespace: the only one whose instances this controller triggers. */
   namespace: string;
-  cache: DispatchLookup;
-  resources: Pick<BdkResources, 'instances' | 'books'>;
+  lookup: InstanceLookup;
   config: Pick<ControllerConfig, 'bookUrlTemplate' | 'bookPort' | 'dispatchTimeoutMs'>;
   logger: Logger;
 }
@@ -55,16 +49,8 @@ export function retryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-export function createBookControllerService(deps: DispatchDeps): ServiceImpl<typeof BookControllerService> {
-  const { namespace, cache, resources, config, logger } = deps;
-
-  async function lookUpInstance(target: InstanceTarget) {
-    return cache.instance(target.namespace, target.name) ?? (await resources.instances.find(target.namespace, target.name));
-  }
-
-  async function lookUpBook(name: string) {
-    return cache.book(namespace, name) ?? (await resources.books.find(namespace, name));
-  }
+export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof BookControllerService>['dispatchTrigger'] {
+  const { namespace, lookup, config, logger } = deps;
 
   async function dispatchOne(request: DispatchTriggerRequest, target: InstanceTarget, signal: AbortSignal): Promise<TargetResult> {
     const result: TargetResult = { target: { namespace: target.namespace, name: target.name }, routedTo: '', delivered: false, httpStatus: 0, error: '', retryable: false };
@@ -75,11 +61,11 @@ export function createBookControllerService(deps: DispatchDeps): ServiceImpl<typ
     let instance: BookInstanceDefinition | undefined;
     let book: BookDefinition | undefined;
     try {
-      instance = await lookUpInstance(target);
+      instance = await lookup.instance(target.namespace, target.name);
       if (!instance) return fail(`BookInstanceDefinition ${ref} not found`, false);
       if (instance.metadata.deletionTimestamp) return fail(`BookInstanceDefinition ${ref} is being deleted`, false);
       result.routedTo = `${instance.spec.customer.namespace}/${instance.spec.bookRef.name}`;
-      book = await lookUpBook(instance.spec.bookRef.name);
+      book = await lookup.book(namespace, instance.spec.bookRef.name);
     } catch (error) {
       logger.warn('trigger target lookup failed', { webhook_id: request.webhookId, target: ref, error });
       return fail(`looking up ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, true);
@@ -131,12 +117,10 @@ export function createBookControllerService(deps: DispatchDeps): ServiceImpl<typ
     }
   }
 
-  return {
-    async dispatchTrigger(request, context) {
-      validateDispatch(request);
-      const results = await Promise.all(request.targets.map((target) => dispatchOne(request, target, context.signal)));
-      return { results };
-    },
+  return async function dispatchTrigger(request, context) {
+    validateDispatch(request);
+    const results = await Promise.all(request.targets.map((target) => dispatchOne(request, target, context.signal)));
+    return { results };
   };
 }
 

@@ -1,6 +1,7 @@
-// The controller's list+watch caches: BookInstanceDefinitions and BookDefinitions in BDK's namespace, and the
-// children BDK manages in customer namespaces (selected by app.kubernetes.io/managed-by=bdk). Every change is
-// mapped to the key of the instance it concerns and handed to `enqueue`.
+// The controller's list+watch caches: BookInstanceDefinitions and BookDefinitions in BDK's namespace, the
+// children BDK manages in customer namespaces (selected by app.kubernetes.io/managed-by=bdk), and the instances'
+// webhook signing Secrets (selected by their purpose), which ListWebhookSubscribers answers from. Every change of
+// a child is mapped to the key of the instance it concerns and handed to `enqueue`.
 import {
   bdkAnnotations,
   bdkLabels,
@@ -9,6 +10,7 @@ import {
   externalBookDefinitionResource,
   labelSelector,
   managedByBdk,
+  secretPurposes,
   customResourceInformer,
   RestartingInformer,
   type BookDefinition,
@@ -25,6 +27,7 @@ import {
   type KubernetesObject,
   type V1ConfigMap,
   type V1Deployment,
+  type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
 
@@ -35,6 +38,8 @@ export interface ControllerCaches {
   readonly services: RestartingInformer<V1Service>;
   readonly configMaps: RestartingInformer<V1ConfigMap>;
   readonly externalBooks: RestartingInformer<ExternalBookDefinition>;
+  /** Every instance's webhook signing Secret, in every namespace. */
+  readonly signingSecrets: RestartingInformer<V1Secret>;
   start(): Promise<void>;
   /** Resolves once every cache holds a full list. */
   synced(): Promise<void>;
@@ -137,7 +142,18 @@ export function createControllerCaches(options: {
     onChange: enqueueOwner,
   });
 
-  const all = [books, deployments, services, configMaps, externalBooks, instances];
+  const signing = labelSelector({ [bdkLabels.secretPurpose]: secretPurposes.webhookSigning });
+  // No onChange: the reconcile does not read signing Secrets; the router's calls read the cache as it is then.
+  const signingSecrets = new RestartingInformer<V1Secret>({
+    name: 'webhook-signing-secrets',
+    kubeConfig,
+    logger,
+    path: '/api/v1/secrets',
+    labelSelector: signing,
+    list: () => core.listSecretForAllNamespaces({ labelSelector: signing }),
+  });
+
+  const all = [books, deployments, services, configMaps, externalBooks, signingSecrets, instances];
   return {
     instances,
     books,
@@ -145,6 +161,7 @@ export function createControllerCaches(options: {
     services,
     configMaps,
     externalBooks,
+    signingSecrets,
     async start() {
       await Promise.all(all.map((informer) => informer.start()));
     },

@@ -4,6 +4,8 @@
 export const ConditionType = {
   /** The BookDefinition named by spec.bookRef exists and has the requested version. */
   BookResolved: 'BookResolved',
+  /** The customer namespace is one BDK may write into for the instance's organisation. */
+  NamespaceAvailable: 'NamespaceAvailable',
   /** Every credential's Secret and key exist in the customer namespace. */
   CredentialsAvailable: 'CredentialsAvailable',
   /** The book Deployment has all its replicas ready at its current generation. */
@@ -15,6 +17,14 @@ export const ConditionReason = {
   BookFound: 'BookFound',
   BookNotFound: 'BookNotFound',
   BookVersionMismatch: 'BookVersionMismatch',
+  /** The customer namespace is managed by BDK for the instance's organisation (or was just created for it). */
+  NamespaceOwned: 'NamespaceOwned',
+  /** The customer namespace exists and is not BDK's, or is another organisation's: nothing is written into it. */
+  NamespaceNotOwned: 'NamespaceNotOwned',
+  /** The customer namespace is the cluster's (kube-*, default) or BDK's own. */
+  NamespaceReserved: 'NamespaceReserved',
+  /** The instance's organisation id cannot be recorded as a label, so no namespace can be marked as its. */
+  OrganizationInvalid: 'OrganizationInvalid',
   NoCredentials: 'NoCredentials',
   SecretsFound: 'SecretsFound',
   SecretNotFound: 'SecretNotFound',
@@ -35,5 +45,13 @@ export const EventReason = {
   Ready: 'Ready',
   NotReady: 'NotReady',
   CleanedUp: 'CleanedUp',
+  /** The customer namespace may not be written into (the message says why). */
+  NamespaceNotOwned: 'NamespaceNotOwned',
+  NamespaceReserved: 'NamespaceReserved',
+  OrganizationInvalid: 'OrganizationInvalid',
+  /** StoreInstanceSecrets wrote credential values (the message names the credentials and the actor). */
+  CredentialsWritten: 'CredentialsWritten',
+  /** StoreInstanceSecrets wrote webhook signing secrets (the message names the sources and the actor). */
+  WebhookSecretRotated: 'WebhookSecretRotated',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

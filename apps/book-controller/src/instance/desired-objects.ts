@@ -47,6 +47,11 @@ export function instanceIdOf(instance: BookInstanceDefinition): string {
   return instance.metadata.labels?.[bdkLabels.instanceId] ?? instance.metadata.uid ?? '';
 }
 
+/** The owning organisation: the label the API sets (and selects by), else the spec of a CR applied by hand. */
+export function organizationIdOf(instance: BookInstanceDefinition): string {
+  return instance.metadata.labels?.[bdkLabels.organizationId] ?? instance.spec.customer.organization_id;
+}
+
 export function identify(instance: BookInstanceDefinition, book: BookDefinition): InstanceIdentity {
   const instanceId = instanceIdOf(instance);
   return {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { BookInstanceDefinition } from '@bdk/k8s';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { ConditionReason } from './conditions.js';
-import { desiredStatus, statusChanged, type Observation } from './instance-status.js';
+import { desiredStatus, failure, statusChanged, type Observation } from './instance-status.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:05:00Z');
@@ -45,6 +45,27 @@ describe('desiredStatus', () => {
     const failed = desiredStatus({ instance: instance(), book: bookMissing, now: t0 });
     expect(failed.phase).toBe('Failed');
     expect(failed.conditions?.find((c) => c.type === 'BookResolved')).toMatchObject({ status: 'False', reason: 'BookNotFound' });
+  });
+});
+
+describe('the NamespaceAvailable condition', () => {
+  const notOwned: Observation = { status: 'False', reason: ConditionReason.NamespaceNotOwned, message: 'namespace customer-acme belongs to another organisation' };
+  const owned: Observation = { status: 'True', reason: ConditionReason.NamespaceOwned, message: 'managed by BDK for org o' };
+
+  it('makes the instance Failed while the namespace may not be written, whatever the Deployment says', () => {
+    const failed = desiredStatus({ instance: instance({ phase: 'Ready' }), book: bookFound, namespace: notOwned, deployment: deployment(2), now: t0 });
+    expect(failed.phase).toBe('Failed');
+    expect(failed.conditions?.find((c) => c.type === 'NamespaceAvailable')).toMatchObject({ status: 'False', reason: 'NamespaceNotOwned', observedGeneration: 4 });
+    expect(failure({ book: bookFound, namespace: notOwned })).toBe(notOwned);
+  });
+
+  it('is recorded True once the namespace is usable, and absent when it was not checked', () => {
+    const ready = desiredStatus({ instance: instance(), book: bookFound, namespace: owned, deployment: deployment(2), now: t0 });
+    expect(ready.phase).toBe('Ready');
+    expect(ready.conditions?.find((c) => c.type === 'NamespaceAvailable')).toMatchObject({ status: 'True', reason: 'NamespaceOwned' });
+    expect(desiredStatus({ instance: instance(), book: bookMissing, now: t0 }).conditions?.map((c) => c.type)).not.toContain('NamespaceAvailable');
+    expect(failure({ book: bookFound, namespace: owned })).toBeUndefined();
+    expect(failure({ book: bookMissing, namespace: notOwned })).toBe(bookMissing);
   });
 });
 

@@ -21,6 +21,8 @@ export interface StatusInput {
   /** Instance and book ids; undefined when the BookDefinition could not be read (ids then come from the labels). */
   identity?: Pick<InstanceIdentity, 'instanceId' | 'bookId'>;
   book: Observation;
+  /** Whether BDK may write into the customer namespace; undefined when not checked (the book is missing). */
+  namespace?: Observation;
   /** undefined when the reconcile did not get as far as checking them (the book is missing). */
   credentials?: Observation;
   /** The book Deployment as the apiserver last reported it, if it exists. */
@@ -52,6 +54,8 @@ export function observeDeployment(deployment: V1Deployment | undefined): Observa
 
 function phaseOf(input: StatusInput, deployment: Observation): Phase {
   if (input.book.status !== 'True') return 'Failed';
+  // Nothing is written into a namespace BDK may not use, so the instance cannot come up by waiting.
+  if (input.namespace && input.namespace.status !== 'True') return 'Failed';
   if (deployment.status === 'True') return 'Ready';
   // Once ready, a deployment that falls behind (a rollout, a scale-up) is updating, not new.
   const previous = input.instance.status?.phase;
@@ -82,6 +86,7 @@ export function desiredStatus(input: StatusInput): BookInstanceDefinitionStatus 
   const deployment = observeDeployment(input.deployment);
   let conditions = instance.status?.conditions ?? [];
   conditions = setCondition(conditions, ConditionType.BookResolved, input.book, generation, now);
+  if (input.namespace) conditions = setCondition(conditions, ConditionType.NamespaceAvailable, input.namespace, generation, now);
   if (input.credentials) conditions = setCondition(conditions, ConditionType.CredentialsAvailable, input.credentials, generation, now);
   conditions = setCondition(conditions, ConditionType.DeploymentReady, deployment, generation, now);
   return {
@@ -96,6 +101,13 @@ export function desiredStatus(input: StatusInput): BookInstanceDefinitionStatus 
     conditions,
     last_updated: now.toISOString(),
   };
+}
+
+/** The observation that makes the phase Failed, for the Event that reports it. */
+export function failure(input: Pick<StatusInput, 'book' | 'namespace'>): Observation | undefined {
+  if (input.book.status !== 'True') return input.book;
+  if (input.namespace && input.namespace.status !== 'True') return input.namespace;
+  return undefined;
 }
 
 /** Whether writing `desired` would change anything but last_updated. */

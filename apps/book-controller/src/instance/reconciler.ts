@@ -20,6 +20,7 @@ import type { ControllerCaches } from './caches.js';
 import { splitKey } from './caches.js';
 import { upToDate, type ChildWriter } from './children.js';
 import { ConditionReason, EventReason } from './conditions.js';
+import type { CustomerNamespaces } from './customer-namespace.js';
 import {
   desiredConfigMap,
   desiredDeployment,
@@ -27,19 +28,30 @@ import {
   desiredService,
   identify,
   instanceIdOf,
+  organizationIdOf,
   type InstanceIdentity,
 } from './desired-objects.js';
 import type { EventRecorder } from './events.js';
-import { desiredStatus, statusChanged, type Observation } from './instance-status.js';
+import { desiredStatus, failure, statusChanged, type Observation } from './instance-status.js';
 
 /** How soon to look again at an instance waiting on something no cache watches (a missing book or Secret). */
 export const waitingRequeueMs = 30_000;
+
+/** The Warning Event that reports each reason an instance is Failed. */
+const failureEventReason: Partial<Record<ConditionReason, EventReason>> = {
+  [ConditionReason.BookNotFound]: EventReason.BookNotFound,
+  [ConditionReason.BookVersionMismatch]: EventReason.BookNotFound,
+  [ConditionReason.NamespaceNotOwned]: EventReason.NamespaceNotOwned,
+  [ConditionReason.NamespaceReserved]: EventReason.NamespaceReserved,
+  [ConditionReason.OrganizationInvalid]: EventReason.OrganizationInvalid,
+};
 
 export interface InstanceReconcilerDeps {
   kubeConfig: KubeConfig;
   resources: BdkResources;
   caches: ControllerCaches;
   children: ChildWriter;
+  namespaces: CustomerNamespaces;
   config: ControllerConfig;
   events: EventRecorder;
   logger: Logger;
@@ -47,16 +59,23 @@ export interface InstanceReconcilerDeps {
 }
 
 export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: string) => Promise<ReconcileResult | undefined> {
-  const { resources, caches, children, config, events, logger } = deps;
+  const { resources, caches, children, namespaces, config, events, logger } = deps;
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
   const now = deps.now ?? (() => new Date());
 
   async function cleanUp(instance: BookInstanceDefinition, log: Logger): Promise<void> {
     const finalizers = instance.metadata.finalizers ?? [];
     if (!finalizers.includes(instanceCleanupFinalizer)) return;
-    const deleted = await children.deleteAll(instance.spec.customer.namespace, instanceIdOf(instance));
-    if (deleted.length > 0) log.info('deleted the instance children', { deleted });
-    await events(instance, 'Normal', EventReason.CleanedUp, `deleted ${deleted.length} objects in namespace ${instance.spec.customer.namespace}`);
+    const customerNamespace = instance.spec.customer.namespace;
+    // Deleting is writing: in a namespace that is not the organisation's, nothing of the instance was ever made,
+    // and objects that carry its labels there are someone else's.
+    if (await namespaces.owned(customerNamespace, organizationIdOf(instance))) {
+      const deleted = await children.deleteAll(customerNamespace, instanceIdOf(instance));
+      if (deleted.length > 0) log.info('deleted the instance children', { deleted });
+      await events(instance, 'Normal', EventReason.CleanedUp, `deleted ${deleted.length} objects in namespace ${customerNamespace}`);
+    } else {
+      log.info('left the customer namespace alone: it is absent or not the organisation\'s', { namespace: customerNamespace });
+    }
     // resourceVersion makes the patch conditional: a finalizer list changed meanwhile is a conflict, and a retry.
     await resources.instances.mergePatch(instance.metadata.namespace ?? '', instance.metadata.name ?? '', {
       metadata: { finalizers: finalizers.filter((f) => f !== instanceCleanupFinalizer), resourceVersion: instance.metadata.resourceVersion },
@@ -91,16 +110,13 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     return { book, observation: { status: 'True', reason: ConditionReason.BookFound, message: `BookDefinition ${name} version ${version}` } };
   }
 
-  /** Creates the customer namespace when it does not exist; BDK never deletes it (it may hold the customer's own things). */
-  async function ensureNamespace(name: string, log: Logger): Promise<void> {
-    try {
-      const namespace = await core.readNamespace({ name });
-      if (namespace.metadata?.deletionTimestamp) throw new Error(`customer namespace ${name} is being deleted`);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await core.createNamespace({ body: { metadata: { name } } });
-      log.info('created the customer namespace', { namespace: name });
-    }
+  /** Whether the customer namespace may be written into for the instance's organisation, creating it when absent. */
+  async function checkNamespace(instance: BookInstanceDefinition, log: Logger): Promise<Observation> {
+    const name = instance.spec.customer.namespace;
+    const organizationId = organizationIdOf(instance);
+    const check = await namespaces.ensure(name, organizationId, log);
+    if (!check.writable) return { status: 'False', reason: ConditionReason[check.reason], message: check.message };
+    return { status: 'True', reason: ConditionReason.NamespaceOwned, message: `namespace ${name} is managed by BDK for organisation ${organizationId}` };
   }
 
   /** Whether every credential's Secret and key exist. Reads names and keys only; values never leave the apiserver. */
@@ -170,17 +186,21 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
 
     const { book, observation: bookObservation } = resolveBook(instance);
     let id: InstanceIdentity | undefined;
+    let namespaceObservation: Observation | undefined;
     let credentials: Observation | undefined;
     let deployment: V1Deployment | undefined;
     if (book) {
       id = identify(instance, book);
-      await ensureNamespace(id.customerNamespace, log);
-      credentials = await checkCredentials(id, instance);
-      const applied = await applyChildren(id, instance, book);
-      deployment = applied.deployment;
-      if (applied.changed.length > 0) {
-        log.info('applied the instance children', { namespace: id.customerNamespace, applied: applied.changed });
-        await events(instance, 'Normal', EventReason.Applied, `applied ${applied.changed.join(', ')} in namespace ${id.customerNamespace}`);
+      namespaceObservation = await checkNamespace(instance, log);
+      // A namespace BDK may not use gets nothing: no children, not even a read of its Secrets.
+      if (namespaceObservation.status === 'True') {
+        credentials = await checkCredentials(id, instance);
+        const applied = await applyChildren(id, instance, book);
+        deployment = applied.deployment;
+        if (applied.changed.length > 0) {
+          log.info('applied the instance children', { namespace: id.customerNamespace, applied: applied.changed });
+          await events(instance, 'Normal', EventReason.Applied, `applied ${applied.changed.join(', ')} in namespace ${id.customerNamespace}`);
+        }
       }
     } else {
       // Without a book nothing new is applied, but a Deployment made earlier still says how the book runs.
@@ -188,17 +208,24 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       deployment = existing.find((d) => d.metadata?.labels?.[bdkLabels.instanceId] === instanceIdOf(instance));
     }
 
-    const status = desiredStatus({ instance, identity: id, book: bookObservation, credentials, deployment, now: now() });
+    const observed = { instance, identity: id, book: bookObservation, namespace: namespaceObservation, credentials, deployment, now: now() };
+    const status = desiredStatus(observed);
     const previousPhase = instance.status?.phase;
     if (statusChanged(instance.status, status)) {
       await resources.instances.mergePatchStatus(namespace, name, status);
       log.info('updated the instance status', { phase: status.phase, previousPhase, deployment_status: status.deployment_status });
-      if (status.phase !== previousPhase) {
+      const failed = failure(observed);
+      if (status.phase === 'Failed' && failed) {
+        // Once per cause: a Failed instance that fails for a new reason (its book appeared, its namespace is refused) says so.
+        const reported = previousPhase === 'Failed' && instance.status?.conditions?.some((c) => c.status === failed.status && c.reason === failed.reason);
+        if (!reported) await events(instance, 'Warning', failureEventReason[failed.reason] ?? EventReason.BookNotFound, failed.message);
+      } else if (status.phase !== previousPhase) {
         if (status.phase === 'Ready') await events(instance, 'Normal', EventReason.Ready, 'every book replica is ready');
-        else if (status.phase === 'Failed') await events(instance, 'Warning', EventReason.BookNotFound, bookObservation.message);
         else if (previousPhase === 'Ready') await events(instance, 'Normal', EventReason.NotReady, `phase ${status.phase ?? ''}`);
       }
     }
+    // Waiting on what no cache watches (a missing book or Secret, a refused namespace): the slow timer looks
+    // again, so a namespace an operator hands over is noticed without retrying the refusal in a hot loop.
     return book && credentials?.status === 'True' ? undefined : { requeueAfterMs: waitingRequeueMs };
   };
 }

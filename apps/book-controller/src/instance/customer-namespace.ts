@@ -1,0 +1,70 @@
+// Makes sure a customer namespace is one BDK may write into for an organisation, creating or claiming it when
+// needed (the rules: namespace-ownership.ts). Both the reconcile and StoreInstanceSecrets go through here before
+// writing anything into a customer namespace.
+import { isConflict, isNotFound } from '@bdk/k8s';
+import type { Logger } from '@bdk/service-runtime';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
+import { customerNamespaceLabels, decideNamespace, type RefusalReason } from './namespace-ownership.js';
+
+export type NamespaceCheck = { writable: true } | { writable: false; reason: RefusalReason; message: string };
+
+export interface CustomerNamespaces {
+  /**
+   * Creates the namespace for the organisation when absent (labelled managed-by=bdk and with the organisation),
+   * or finds it writable, or says why not. Throws on apiserver errors and while the namespace is being deleted.
+   */
+  ensure(name: string, organizationId: string, log: Logger): Promise<NamespaceCheck>;
+  /** Whether the namespace exists and BDK may write into it for the organisation; reads only. */
+  owned(name: string, organizationId: string): Promise<boolean>;
+}
+
+// Two writers racing for one namespace (two organisations creating it, a claim against a label change) lose a
+// round to a 409 and decide again on what the winner left; more rounds than this means something keeps changing it.
+const maxRounds = 3;
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function createCustomerNamespaces(kubeConfig: KubeConfig, bdkNamespace: string): CustomerNamespaces {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+
+  async function read(name: string): Promise<V1Namespace | undefined> {
+    try {
+      return await core.readNamespace({ name });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    async ensure(name, organizationId, log) {
+      for (let round = 1; ; round++) {
+        const namespace = await read(name);
+        const decision = decideNamespace({ name, namespace, organizationId, bdkNamespace });
+        if (decision.action === 'refuse') return { writable: false, reason: decision.reason, message: decision.message };
+        if (namespace?.metadata?.deletionTimestamp) throw new Error(`customer namespace ${name} is being deleted`);
+        try {
+          if (decision.action === 'create') {
+            await core.createNamespace({ body: { metadata: { name, labels: customerNamespaceLabels(organizationId) } } });
+            log.info('created the customer namespace', { namespace: name, organization_id: organizationId });
+          } else if (decision.action === 'claim') {
+            // resourceVersion makes the patch conditional: whoever labelled it first keeps it.
+            await core.patchNamespace(
+              { name, body: { metadata: { labels: customerNamespaceLabels(organizationId), resourceVersion: namespace?.metadata?.resourceVersion } } },
+              mergePatch,
+            );
+            log.info('claimed the customer namespace for the organisation', { namespace: name, organization_id: organizationId });
+          }
+          return { writable: true };
+        } catch (error) {
+          if (!isConflict(error) || round >= maxRounds) throw error;
+        }
+      }
+    },
+    async owned(name, organizationId) {
+      const namespace = await read(name);
+      if (!namespace) return false;
+      const decision = decideNamespace({ name, namespace, organizationId, bdkNamespace });
+      return decision.action === 'use' || decision.action === 'claim';
+    },
+  };
+}
