@@ -147,6 +147,11 @@ describe.each(authCharts)('%s', (chart) => {
     expect(authConfig(own).clockToleranceSeconds).toBe(30);
   });
 
+  it('refuses an identity provider listed twice, as the app would at start', async () => {
+    const error = await renderError(chart, { set: { 'auth.issuers': [urlIssuer, { ...secretIssuer, issuer: urlIssuer.issuer }] } });
+    expect(error).toMatch(new RegExp(`${chart}: the issuer https://login.example.com/ is listed twice`));
+  });
+
   it('presents the book-controller a projected token for its audience, valid one hour, read-only', async () => {
     const pod = await renderPod(chart, {});
     const file = envValue(pod.app, 'BDK_CONTROLLER_TOKEN_FILE');

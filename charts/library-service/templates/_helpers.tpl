@@ -91,7 +91,8 @@ token file in it, which the kubelet renews before the token expires.
 
 {{/*
 The authentication settings in force, as JSON: the chart's own auth when it names an issuer, else global.auth
-(the bdk umbrella chart's one place for them). Authentication is mandatory: with neither, rendering fails here.
+(the bdk umbrella chart's one place for them). Authentication is mandatory: with neither, rendering fails here;
+so does an issuer listed twice, which the app would refuse at start.
 */}}
 {{- define "library-service.auth" -}}
 {{- $auth := .Values.auth | default dict }}
@@ -100,6 +101,13 @@ The authentication settings in force, as JSON: the chart's own auth when it name
 {{- end }}
 {{- if not $auth.issuers }}
 {{- fail "library-service: authentication is mandatory and no identity provider is configured. Set at least one issuer in global.auth.issuers (bdk chart) or auth.issuers (this chart alone): see the chart's values.yaml" }}
+{{- end }}
+{{- $seen := dict }}
+{{- range $auth.issuers }}
+{{- if hasKey $seen .issuer }}
+{{- fail (printf "%s: the issuer %s is listed twice in auth.issuers (or global.auth.issuers): list each identity provider once, with all its audiences" "library-service" .issuer) }}
+{{- end }}
+{{- $_ := set $seen .issuer true }}
 {{- end }}
 {{- toJson $auth }}
 {{- end }}
