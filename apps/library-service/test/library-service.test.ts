@@ -13,12 +13,13 @@ import {
   CreateBookInstanceRequestSchema,
   CreateBookRequestSchema,
   CreateBookResponseSchema,
+  GetBookInstanceResponseSchema,
   GetBookRequestSchema,
   GetBookResponseSchema,
   RotateInstanceCredentialsResponseSchema,
 } from '@bdk/proto';
 import { bdkAnnotations, bdkLabels, bdkResources, labelSelector } from '@bdk/k8s';
-import { freePort, setUpPlatformIdentity, startApp, startKubeEnv, type KubeEnv, type PlatformIdentity, type RunningApp } from '@bdk/testing';
+import { freePort, setUpPlatformIdentity, startApp, waitUntil, startKubeEnv, type KubeEnv, type PlatformIdentity, type RunningApp } from '@bdk/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -240,7 +241,11 @@ describe('CreateBookInstance and the instance reads', () => {
     const refused = await grpcError(library.deleteBook({ bookId }));
     expect(refused.code).toBe(Code.FailedPrecondition);
     await library.deleteBookInstance({ bookId, instanceId });
-    expect((await grpcError(library.getBookInstance({ bookId, instanceId }))).code).toBe(Code.NotFound);
+    // The controller's finalizer removes what was deployed first; then the instance is gone.
+    await waitUntil('the instance to be gone', async () => (await grpcError(library.getBookInstance({ bookId, instanceId }))).code === Code.NotFound, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
     await library.deleteBook({ bookId });
     expect((await grpcError(library.getBook({ bookId }))).code).toBe(Code.NotFound);
   });
@@ -304,7 +309,7 @@ describe('two organisations', () => {
     expect(webhook).toMatchObject({ source: 'zendesk', scheme: 'zendesk', url: `https://bdk.example.com/api/v1/webhooks/zendesk/instances/${hooked.instanceId}` });
     expect(webhook?.signingSecret).toMatch(/^whsec_/);
     const read = await library.getBookInstance({ bookId: hookedBook, instanceId: hooked.instanceId });
-    expect(JSON.stringify(read)).not.toContain(webhook?.signingSecret ?? '-');
+    expect(toJsonString(GetBookInstanceResponseSchema, read)).not.toContain(webhook?.signingSecret ?? '-');
     const rotated = await library.rotateWebhookSecret({ bookId: hookedBook, instanceId: hooked.instanceId, source: 'zendesk', previousValidSeconds: 600 });
     expect(rotated.webhook?.signingSecret).toMatch(/^whsec_/);
     expect(rotated.webhook?.signingSecret).not.toBe(webhook?.signingSecret);

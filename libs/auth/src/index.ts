@@ -13,5 +13,5 @@ export {
 export { isPermission, organizationPermissions, permissions, platformAdminPermissions, type Permission } from './permissions.js';
 export { callerOrganization, describePrincipal, principalKey, principalOf, type Principal } from './principal.js';
 export { generateSigningKey, issueToken, type IssueTokenOptions, type LocalSigningKey } from './signing-keys.js';
-export { localAuthDir, parseTokenArguments, runTokenCommand, type TokenCommandIo, type TokenRequest } from './token-command.js';
+export { localAuthDir, parseTokenArguments, runTokenCommand, tokenPermissions, type TokenCommandIo, type TokenRequest } from './token-command.js';
 export { acceptedAlgorithms, createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './verifier.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isOrganizationId } from './claims.js';
 import { readLocalSigningKey } from './local-signing-key.js';
-import { organizationPermissions, platformAdminPermissions, type Permission } from './permissions.js';
+import { organizationPermissions, permissions, platformAdminPermissions, type Permission } from './permissions.js';
 import { issueToken } from './signing-keys.js';
 
 export const tokenUsage = 'usage: npm run --silent token -- --org <org> [--admin] [--sub <subject>] [--ttl <seconds>]';
@@ -48,9 +48,14 @@ export function parseTokenArguments(args: readonly string[]): TokenRequest {
   };
 }
 
-/** An organisation's token carries every organisation permission; --admin adds the platform's. */
-export function tokenPermissions(request: TokenRequest): Permission[] {
-  return [...(request.organizationId !== undefined ? organizationPermissions : []), ...(request.admin ? platformAdminPermissions : [])];
+/**
+ * An organisation's token carries every organisation permission; --admin adds the platform's, and reading the
+ * catalogue it publishes to.
+ */
+export function tokenPermissions(request: Pick<TokenRequest, 'organizationId' | 'admin'>): Permission[] {
+  const granted = new Set<Permission>(request.organizationId !== undefined ? organizationPermissions : []);
+  if (request.admin) for (const permission of [...platformAdminPermissions, permissions.booksRead]) granted.add(permission);
+  return [...granted];
 }
 
 export interface TokenCommandIo {

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { issueToken, organizationPermissions, platformAdminPermissions, writeLocalSigningKey, type LocalSigningKeyFile } from '@bdk/auth';
+import { issueToken, tokenPermissions, writeLocalSigningKey, type LocalSigningKeyFile } from '@bdk/auth';
 
 /** The audience of the tokens the controller accepts (its BDK_INTERNAL_AUDIENCE default). */
 export const controllerAudience = 'bdk-book-controller';
@@ -22,7 +22,7 @@ export interface PlatformIdentity {
     router: Record<string, string>;
     controller: Record<string, string>;
   };
-  /** A bearer token of the local issuer: an organisation's (every organisation permission) unless told otherwise. */
+  /** A bearer token of the local issuer with what `npm run token` grants (--org, --admin) unless told otherwise. */
   token(options: { organizationId?: string; permissions?: readonly string[]; admin?: boolean; subject?: string; expiresInSeconds?: number }): Promise<string>;
   /** Requests fresh ServiceAccount tokens into the token files (the kubelet's job in a pod). */
   refreshServiceAccountTokens(): Promise<void>;
@@ -83,7 +83,7 @@ export async function setUpPlatformIdentity(kubeConfig: KubeConfig, options: Pla
         audience,
         subject: subject ?? (organizationId ? `user@${organizationId}` : 'platform-admin'),
         organizationId,
-        permissions: permissions ?? [...(organizationId ? organizationPermissions : []), ...(admin ? platformAdminPermissions : [])],
+        permissions: permissions ?? tokenPermissions({ organizationId, admin }),
         expiresInSeconds,
       }),
     refreshServiceAccountTokens,
