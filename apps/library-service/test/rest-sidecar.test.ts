@@ -115,6 +115,8 @@ describe('the seed REST API through the sidecar', () => {
   it('answers 401 JSON without a valid token and 403 JSON without the permission', async () => {
     const anonymous = await rest('GET', '/api/v1/books', undefined, '');
     expect([anonymous.status, anonymous.contentType, anonymous.json['code']]).toEqual([401, 'application/json', 16]);
+    // The standard challenge (RFC 6750) survives the transcoder.
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="bdk"');
     const garbage = await rest('GET', '/api/v1/books', undefined, 'not.a.jwt');
     expect([garbage.status, garbage.json['code']]).toEqual([401, 16]);
     const member = await identity.token({ organizationId: 'org-uuid-123' });
