@@ -46,11 +46,7 @@ const apiClients: readonly AppChart[] = ['library-service', 'book-controller'];
 const expectedPermissions: Record<AppChart, { Role: string[]; ClusterRole: string[] }> = {
   // Nothing on Secrets and no namespace creation: the book-controller writes into customer namespaces for it.
   'library-service': {
-    Role: [
-      ...grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], fullCrud),
-      ...grant('', ['events'], ['create', 'patch']),
-      ...grant('events.k8s.io', ['events'], ['create', 'patch']),
-    ],
+    Role: grant('bdk.voyager.io', ['bookdefinitions', 'bookinstancedefinitions'], fullCrud),
     ClusterRole: grant('', ['namespaces'], ['get']),
   },
   'book-controller': {
