@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# BDK end to end in a kind cluster: builds the three app images from apps/Dockerfile, loads them into kind,
-# installs the bdk umbrella chart with a webhook signing secret, waits for the rollouts, port-forwards the REST
-# ports of library-service and webhook-router, and runs the seed's sequence against them (seed-sequence.sh).
+# BDK end to end in a kind cluster: checks its openssl signing against BDK's verifiers (check-signing.sh), builds
+# the three app images from apps/Dockerfile, loads them into kind, makes a test identity provider (an ES256 key
+# kept on this machine, its JWKS in a Secret), installs the bdk umbrella chart with global.auth trusting it, waits
+# for the rollouts, port-forwards the REST ports of library-service and webhook-router, mints a platform admin's
+# and an organisation's bearer tokens, and runs the seed's sequence with them (seed-sequence.sh).
 # What it needs and every setting: README.md beside this file.
 #
 # NOT RUN where BDK is developed and tested: those machines have no Docker engine. It is for machines with Docker,
@@ -13,11 +15,20 @@ cluster=${BDK_KIND_CLUSTER:-bdk-e2e}
 context="kind-$cluster"
 namespace=${BDK_E2E_NAMESPACE:-bdk}
 release=${BDK_E2E_RELEASE:-bdk}
-secret_name=${BDK_E2E_WEBHOOK_SECRET_NAME:-bdk-webhook-secrets}
+jwks_secret=${BDK_E2E_JWKS_SECRET_NAME:-bdk-e2e-jwks}
+issuer=${BDK_E2E_ISSUER:-https://bdk-e2e.invalid/}
+audience=${BDK_E2E_AUDIENCE:-bdk-api}
+issuer_dir=${BDK_E2E_ISSUER_DIR:-$repo/.local-stack/kind-e2e/$cluster}
+token_ttl=${BDK_E2E_TOKEN_TTL:-3600}
 rollout_timeout=${BDK_E2E_ROLLOUT_TIMEOUT:-300s}
 library_port=${BDK_E2E_LIBRARY_PORT:-18080}
 webhook_port=${BDK_E2E_WEBHOOK_PORT:-18081}
 apps=(library-service book-controller webhook-router)
+# The seed instance's organisation (libs/testing/src/seed-examples.ts): the organisation token is a member's of it.
+organization=org-uuid-123
+organization_permissions='books:read instances:read instances:write credentials:rotate deliveries:read deliveries:replay'
+# shellcheck source=e2e/kind/signing.sh
+source "$repo/e2e/kind/signing.sh"
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() {
@@ -53,7 +64,7 @@ need kind "the cluster is a kind cluster (https://kind.sigs.k8s.io)"
 need helm "the bdk chart is installed with Helm 3"
 need kubectl "the rollouts are awaited and the REST ports forwarded with kubectl"
 need curl "the seed's requests are sent with curl"
-need openssl "the webhook is signed with openssl dgst -hmac"
+need openssl "the test issuer's key, its tokens and the webhook signatures are made with openssl"
 docker info >/dev/null 2>&1 || fail "the Docker engine does not answer (docker info)"
 cd "$repo"
 if [[ ! -x node_modules/.bin/nx ]]; then
@@ -63,6 +74,9 @@ if [[ ! -x node_modules/.bin/nx ]]; then
 fi
 # Nx and the scripts it runs use the repository's pinned Node 24 (node_modules/.bin/node), not the machine's node.
 export PATH="$repo/node_modules/.bin:$PATH"
+
+step "checking the openssl signing against BDK's verifiers (check-signing.sh)"
+bash "$repo/e2e/kind/check-signing.sh"
 
 step "preparing the charts (nx run charts:generate)"
 # The charts scripts run the Helm of BDK's toolchain (.tools/bin/helm, `npm run toolchain`); without it, this
@@ -115,28 +129,59 @@ if [[ -n "${BDK_BOOK_PORT:-}" ]]; then
   helm_args+=(--set "book-controller.books.port=$BDK_BOOK_PORT")
 fi
 
-step "namespace $namespace and the webhook signing secret $secret_name"
+step "namespace $namespace and the test identity provider (JWKS in the Secret $jwks_secret)"
 kubectl --context "$context" create namespace "$namespace" --dry-run=client --output yaml | kubectl --context "$context" apply --filename -
-# The secret of an earlier run is kept (the running router holds it), unless BDK_E2E_WEBHOOK_SECRET names another.
-existing_secret=$(kube get secret "$secret_name" --ignore-not-found --output 'go-template={{with index .data "BDK_WEBHOOK_SECRET_ZENDESK"}}{{base64decode .}}{{end}}')
-webhook_secret=${BDK_E2E_WEBHOOK_SECRET:-${existing_secret:-$(openssl rand -hex 32)}}
-secret_changed=false
-if [[ "$webhook_secret" != "$existing_secret" ]]; then
-  secret_changed=true
-  # From a file, so that the value is on no command line.
-  (umask 077 && printf '%s' "$webhook_secret" >"$work/BDK_WEBHOOK_SECRET_ZENDESK")
-  kube create secret generic "$secret_name" --from-file="$work/BDK_WEBHOOK_SECRET_ZENDESK" --dry-run=client --output yaml |
+# The issuer's private key stays on this machine (ignored by git), kept across runs; only its JWKS goes into the
+# cluster, where both public apps read it from the mounted Secret.
+for value in "$issuer" "$audience"; do
+  if [[ -z "$value" || "$value" == *[[:space:]]* ]] || ! signing_check_value "$value"; then
+    fail "BDK_E2E_ISSUER and BDK_E2E_AUDIENCE take no spaces, quotes or backslashes: '$value'"
+  fi
+done
+mkdir -p "$issuer_dir"
+chmod 700 "$issuer_dir"
+issuer_key_create "$issuer_dir/issuer.pem"
+issuer_jwks "$issuer_dir/issuer.pem" >"$work/jwks.json"
+existing_jwks=$(kube get secret "$jwks_secret" --ignore-not-found --output 'go-template={{with index .data "jwks.json"}}{{base64decode .}}{{end}}')
+jwks_changed=false
+if [[ "$(cat "$work/jwks.json")" != "$existing_jwks" ]]; then
+  jwks_changed=true
+  kube create secret generic "$jwks_secret" --from-file=jwks.json="$work/jwks.json" --dry-run=client --output yaml |
     kube apply --filename -
 fi
-router_existed=false
-if [[ -n "$(kube get deployment "$release-webhook-router" --ignore-not-found --output name)" ]]; then router_existed=true; fi
+existing_apps=()
+for app in library-service webhook-router; do
+  if [[ -n "$(kube get deployment "$release-$app" --ignore-not-found --output name)" ]]; then existing_apps+=("$app"); fi
+done
+
+# The chart installs no gateway: each REST API is reached on its own Service (port-forwarded below), unless URLs
+# are given. The router's is also the public URL the library reports for each instance's webhooks.
+library_url=${BDK_E2E_LIBRARY_URL:-}
+webhook_url=${BDK_E2E_WEBHOOK_URL:-}
+public_webhook_url=${webhook_url:-http://127.0.0.1:$webhook_port}
+
+# global.auth: the one issuer whose tokens this run mints, its keys from the Secret above, BDK's default claims.
+cat >"$work/values.yaml" <<YAML
+global:
+  auth:
+    issuers:
+      - issuer: "$issuer"
+        audiences: ["$audience"]
+        jwks:
+          secretName: "$jwks_secret"
+          key: jwks.json
+library-service:
+  webhooks:
+    publicUrl: "$public_webhook_url"
+YAML
 
 step "helm upgrade --install $release charts/bdk (namespace $namespace)"
 helm upgrade --install "$release" charts/bdk --kube-context "$context" --namespace "$namespace" \
-  --set-string "webhook-router.webhookSecrets.existingSecret=$secret_name" "${helm_args[@]}"
-if [[ "$secret_changed" == true && "$router_existed" == true ]]; then
-  # The router reads its signing secrets at start-up.
-  kube rollout restart "deployment/$release-webhook-router"
+  --values "$work/values.yaml" "${helm_args[@]}"
+if [[ "$jwks_changed" == true ]]; then
+  # The apps re-read the JWKS file when it changes, but the kubelet updates a mounted Secret only on its next sync
+  # (a minute or more): restarting them makes the new key count at once.
+  for app in ${existing_apps[@]+"${existing_apps[@]}"}; do kube rollout restart "deployment/$release-$app"; done
 fi
 
 step "waiting for the rollouts"
@@ -163,9 +208,6 @@ forward() {
   echo "service/$release-$app http -> http://127.0.0.1:$port"
 }
 
-# The chart installs no gateway: each REST API is reached on its own Service, unless URLs are given.
-library_url=${BDK_E2E_LIBRARY_URL:-}
-webhook_url=${BDK_E2E_WEBHOOK_URL:-}
 if [[ -z "$library_url" || -z "$webhook_url" ]]; then step "port-forwarding the REST ports"; fi
 if [[ -z "$library_url" ]]; then
   forward library-service "$library_port"
@@ -176,11 +218,20 @@ if [[ -z "$webhook_url" ]]; then
   webhook_url="http://127.0.0.1:$webhook_port"
 fi
 
+step "bearer tokens of the test issuer ($issuer, audience $audience)"
+admin_token=$(issuer_token "$issuer_dir/issuer.pem" "$issuer" "$audience" platform-admin '' books:publish "$token_ttl") ||
+  fail "minting the platform admin's token failed"
+org_token=$(issuer_token "$issuer_dir/issuer.pem" "$issuer" "$audience" seed-member "$organization" "$organization_permissions" "$token_ttl") ||
+  fail "minting the organisation's token failed"
+echo "platform-admin: books:publish; seed-member of $organization: $organization_permissions (valid $token_ttl s)"
+
 step "the seed's sequence"
-BDK_LIBRARY_URL="$library_url" BDK_WEBHOOK_URL="$webhook_url" BDK_WEBHOOK_SECRET="$webhook_secret" \
+# The tokens go to the sequence in its environment, not on a command line.
+BDK_LIBRARY_URL="$library_url" BDK_WEBHOOK_URL="$webhook_url" BDK_ADMIN_TOKEN="$admin_token" BDK_ORG_TOKEN="$org_token" \
   BDK_E2E_KUBE_CONTEXT="$context" BDK_E2E_NAMESPACE="$namespace" BDK_E2E_EXPECT_DELIVERY="$expect_delivery" \
   bash "$repo/e2e/kind/seed-sequence.sh"
 
 step "done"
 echo "BDK runs in kind cluster $cluster (kubectl context $context, namespace $namespace)."
+echo "More tokens: source e2e/kind/signing.sh; issuer_token $issuer_dir/issuer.pem '$issuer' '$audience' <sub> <org> '<permissions>'"
 echo "Remove it with: kind delete cluster --name $cluster"
