@@ -1,10 +1,10 @@
 // The customer namespace an instance deploys into belongs to one organisation. The book controller creates it and
 // records the owner on it; this service only reads, so it refuses early what the controller would refuse later.
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { bdkLabels, isNotFound, labelSelector, managedByBdk } from '@bdk/k8s';
+import { bdkLabels, decideNamespace, isNotFound, labelSelector } from '@bdk/k8s';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { kube, type LibraryDeps } from './library-deps.js';
-import { checkNamespaceName, checkNamespaceOwner } from './tenancy.js';
+import { checkNamespaceDecision, checkNamespaceName } from './tenancy.js';
 
 export type NamespaceApi = Pick<CoreV1Api, 'readNamespace'>;
 
@@ -28,12 +28,11 @@ export async function checkCustomerNamespace(deps: LibraryDeps, name: string, or
     if (existing.metadata?.deletionTimestamp) {
       throw new ConnectError(`customer_namespace: namespace ${name} is being deleted; try again once it is gone`, Code.FailedPrecondition);
     }
-    const labels = existing.metadata?.labels ?? {};
-    checkNamespaceOwner(name, { managedByBdk: labels[bdkLabels.managedBy] === managedByBdk, organizationId: labels[bdkLabels.organizationId] }, organizationId);
+    checkNamespaceDecision(decideNamespace({ name, namespace: existing, organizationId, bdkNamespace: deps.namespace }));
     return;
   }
   const { items } = await kube(deps, `list the instances in namespace ${name}`, () =>
     deps.resources.instances.list(deps.namespace, { labelSelector: `${labelSelector({ [bdkLabels.customerNamespace]: name })},${bdkLabels.organizationId}!=${organizationId}`, limit: 1 }),
   );
-  if (items.length > 0) throw new ConnectError(`customer_namespace: namespace "${name}" belongs to another organisation`, Code.PermissionDenied);
+  if (items.length > 0) throw new ConnectError(`customer_namespace: namespace ${name} belongs to another organisation`, Code.PermissionDenied);
 }

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from '@jest/globals';
-import { checkNamespaceName, checkNamespaceOwner, requestOrganization } from './tenancy.js';
+import { bdkLabels, decideNamespace } from '@bdk/k8s';
+import { checkNamespaceDecision, checkNamespaceName, requestOrganization } from './tenancy.js';
 
 function refusal(action: () => void): [Code, string] | undefined {
   try {
@@ -42,17 +43,18 @@ describe('checkNamespaceName', () => {
   });
 });
 
-describe('checkNamespaceOwner', () => {
+describe('checkNamespaceDecision', () => {
+  const decide = (labels: Record<string, string> | undefined, organizationId: string) =>
+    refusal(() => checkNamespaceDecision(decideNamespace({ name: 'customer-acme', namespace: { metadata: { name: 'customer-acme', labels } }, organizationId, bdkNamespace: 'bdk' })));
+  const owned = (organizationId: string) => ({ [bdkLabels.managedBy]: 'bdk', [bdkLabels.organizationId]: organizationId });
+
   it("accepts BDK's namespace of the same organisation", () => {
-    expect(refusal(() => checkNamespaceOwner('customer-acme', { managedByBdk: true, organizationId: 'acme' }, 'acme'))).toBeUndefined();
+    expect(decide(owned('acme'), 'acme')).toBeUndefined();
   });
 
-  it("refuses another organisation's namespace and one BDK did not create", () => {
-    expect(refusal(() => checkNamespaceOwner('customer-acme', { managedByBdk: true, organizationId: 'acme' }, 'globex'))).toEqual([
-      Code.PermissionDenied,
-      'customer_namespace: namespace "customer-acme" belongs to another organisation',
-    ]);
-    expect(refusal(() => checkNamespaceOwner('team-a', { managedByBdk: false, organizationId: undefined }, 'acme'))?.[0]).toBe(Code.PermissionDenied);
-    expect(refusal(() => checkNamespaceOwner('team-a', { managedByBdk: true, organizationId: undefined }, 'acme'))?.[0]).toBe(Code.PermissionDenied);
+  it("refuses another organisation's namespace without naming it, and one BDK did not create", () => {
+    expect(decide(owned('acme'), 'globex')).toEqual([Code.PermissionDenied, 'customer_namespace: namespace customer-acme belongs to another organisation']);
+    expect(decide(undefined, 'acme')?.[0]).toBe(Code.PermissionDenied);
+    expect(decide({ team: 'a' }, 'acme')?.[0]).toBe(Code.PermissionDenied);
   });
 });

@@ -1,6 +1,7 @@
 // Which organisation a request acts for, and which customer namespaces it may use. Pure rules; the lookups that
 // feed them (the namespace as stored, other organisations' instances) are in customer-namespace.ts.
 import { Code, ConnectError } from '@connectrpc/connect';
+import { reservedNamespace, type NamespaceDecision } from '@bdk/k8s';
 import { invalidArgument } from './validation.js';
 
 /**
@@ -21,35 +22,22 @@ export interface NamespacePolicy {
   requiredPrefix?: string;
 }
 
-/** Namespaces Kubernetes itself uses, never a customer's. */
-function isSystemNamespace(name: string): boolean {
-  return name === 'default' || name.startsWith('kube-');
-}
-
 /** Refuses a customer namespace name no organisation may use, naming the field; says nothing about who owns what. */
 export function checkNamespaceName(name: string, policy: NamespacePolicy): void {
-  if (isSystemNamespace(name)) throw invalidArgument('customer_namespace', `"${name}" is a Kubernetes system namespace and cannot hold book instances`);
-  if (name === policy.bdkNamespace) throw invalidArgument('customer_namespace', `"${name}" is BDK's own namespace and cannot hold book instances`);
+  if (reservedNamespace(name, policy.bdkNamespace)) {
+    throw invalidArgument('customer_namespace', `"${name}" is reserved (a Kubernetes system namespace or BDK's own) and cannot hold book instances`);
+  }
   if (policy.requiredPrefix && !name.startsWith(policy.requiredPrefix)) {
     throw invalidArgument('customer_namespace', `must start with "${policy.requiredPrefix}", got "${name}"`);
   }
 }
 
-/** What is known of an existing namespace: whether BDK made it, and for which organisation. */
-export interface NamespaceOwnership {
-  managedByBdk: boolean;
-  organizationId: string | undefined;
-}
-
 /**
- * Whether `organizationId` may put an instance into an existing namespace: only one BDK created for that
- * organisation. Anything else (another organisation's, or a namespace BDK did not create) is PERMISSION_DENIED.
+ * The API's answer to the controller's rule (decideNamespace) for an organisation and a namespace: nothing when the
+ * instance may go there; PERMISSION_DENIED for a namespace that is another organisation's or not BDK's.
  */
-export function checkNamespaceOwner(name: string, existing: NamespaceOwnership, organizationId: string): void {
-  if (!existing.managedByBdk || existing.organizationId === undefined) {
-    throw new ConnectError(`customer_namespace: namespace "${name}" exists and was not created by BDK for organisation "${organizationId}"`, Code.PermissionDenied);
-  }
-  if (existing.organizationId !== organizationId) {
-    throw new ConnectError(`customer_namespace: namespace "${name}" belongs to another organisation`, Code.PermissionDenied);
-  }
+export function checkNamespaceDecision(decision: NamespaceDecision): void {
+  if (decision.action !== 'refuse') return;
+  if (decision.reason === 'NamespaceReserved') throw invalidArgument('customer_namespace', decision.message);
+  throw new ConnectError(`customer_namespace: ${decision.message}`, Code.PermissionDenied);
 }

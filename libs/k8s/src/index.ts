@@ -2,6 +2,14 @@
 export * from './gen/crds.js';
 export { bdkResources, customResourceClient, isConflict, isNotFound, kubeStatusCode, resourcePath } from './custom-resources.js';
 export type { BdkResources, CustomResourceClient, ResourceType } from './custom-resources.js';
+export {
+  customerNamespaceLabels,
+  decideNamespace,
+  reservedNamespace,
+  validOrganizationId,
+  type NamespaceDecision,
+  type RefusalReason,
+} from './customer-namespaces.js';
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
 export { customResourceInformer, RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';

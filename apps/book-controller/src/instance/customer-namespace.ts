@@ -1,10 +1,9 @@
 // Makes sure a customer namespace is one BDK may write into for an organisation, creating or claiming it when
-// needed (the rules: namespace-ownership.ts). Both the reconcile and StoreInstanceSecrets go through here before
+// needed (the rules: @bdk/k8s decideNamespace). Both the reconcile and StoreInstanceSecrets go through here before
 // writing anything into a customer namespace.
-import { isConflict, isNotFound } from '@bdk/k8s';
+import { customerNamespaceLabels, decideNamespace, isConflict, isNotFound, type RefusalReason } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
-import { customerNamespaceLabels, decideNamespace, type RefusalReason } from './namespace-ownership.js';
 
 export type NamespaceCheck = { writable: true } | { writable: false; reason: RefusalReason; message: string };
 

@@ -1,8 +1,9 @@
-// Whether BDK may write into a customer namespace for an organisation. Pure: the caller reads the Namespace
-// and acts on the decision. A namespace BDK does not manage, or manages for another organisation, is never
+// Whether BDK may put an organisation's instance into a customer namespace. Pure: the caller reads the Namespace
+// and acts on the decision. The library-service asks before it accepts an instance, the controller before it writes;
+// one rule, so the API never accepts what the controller then refuses. A namespace BDK does not manage, or manages for another organisation, is never
 // written into: an instance must not be able to land its objects (or read its Secrets back) in someone else's
 // namespace just by naming it.
-import { bdkLabels, managedByBdk } from '@bdk/k8s';
+import { bdkLabels, managedByBdk } from './labels.js';
 import type { V1Namespace } from '@kubernetes/client-node';
 
 /** Namespaces of the cluster itself: never a customer's, whatever the labels say. */

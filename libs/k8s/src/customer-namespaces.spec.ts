@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Namespace } from '@kubernetes/client-node';
-import { customerNamespaceLabels, decideNamespace, reservedNamespace } from './namespace-ownership.js';
+import { customerNamespaceLabels, decideNamespace, reservedNamespace } from './customer-namespaces.js';
 
 const ns = (labels?: Record<string, string>): V1Namespace => ({ metadata: { name: 'customer-acme', labels } });
 const decide = (namespace: V1Namespace | undefined, organizationId = 'org-a', name = 'customer-acme') =>
