@@ -4,9 +4,8 @@
 // under way, then the process exits.
 import { bdkLabels, bdkResources, createTokenReviewer, loadKubeConfig } from '@bdk/k8s';
 import { BookControllerService } from '@bdk/proto';
-import { createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
+import { createAuditLog, createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createAuditLog } from './audit/audit-log.js';
 import { readControllerConfig, type ControllerConfig } from './config.js';
 import { createDispatchTrigger } from './dispatch/dispatch-trigger.js';
 import { createListWebhookSubscribers } from './dispatch/webhook-subscribers.js';

@@ -5,6 +5,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@conn
 import { timestampDate, timestampNow } from '@bufbuild/protobuf/wkt';
 import type { BookLibraryService, CredentialInput } from '@bdk/proto';
 import { callerOrganization, describePrincipal, principalOf } from '@bdk/auth';
+import { AuditAction, createAuditLog } from '@bdk/service-runtime';
 import { generateSigningSecret } from '@bdk/webhooks';
 import {
   bdkLabels,
@@ -68,23 +69,35 @@ async function findInstance(deps: LibraryDeps, organizationId: string, bookId: s
   return instance;
 }
 
-/** An audit line of this service: who asked for which credential material of which instance, and the outcome. */
-function audit(
-  deps: LibraryDeps,
-  context: HandlerContext,
-  entry: { action: string; organizationId: string; instanceId: string; names: string[]; outcome: 'success' | 'denied' | 'error' },
-): void {
-  deps.logger.info('audit', {
-    audit: {
-      action: entry.action,
-      actor: describePrincipal(principalOf(context)),
-      organization_id: entry.organizationId,
-      instance_id: entry.instanceId,
-      names: entry.names,
-      outcome: entry.outcome,
-      time: new Date().toISOString(),
-    },
-  });
+/** What a request asked the controller to write: credential names and webhook sources, never values. */
+interface RequestedWrite {
+  organizationId: string;
+  instanceName: string;
+  instanceId: string;
+  reason: 'create' | 'rotate';
+  credentials: string[];
+  sources: string[];
+}
+
+/**
+ * The controller records every write it makes, with the caller passed on as its actor. A write it never made (it
+ * could not be reached, or refused) is recorded here, in the same audit schema, so the trail has every attempt.
+ */
+function auditUnwritten(deps: LibraryDeps, context: HandlerContext, write: RequestedWrite, error: unknown): void {
+  const audit = createAuditLog(deps.logger);
+  const failure = ConnectError.from(error);
+  const common = {
+    actor: describePrincipal(principalOf(context)),
+    caller: 'library-service',
+    organization_id: write.organizationId,
+    instance: `${deps.namespace}/${write.instanceName}`,
+    instance_id: write.instanceId,
+    reason: write.reason,
+    outcome: failure.code === Code.PermissionDenied ? ('denied' as const) : ('error' as const),
+    detail: failure.rawMessage,
+  };
+  for (const name of write.credentials) audit({ ...common, action: AuditAction.credentialWrite, name });
+  for (const name of write.sources) audit({ ...common, action: AuditAction.webhookSecretWrite, name });
 }
 
 export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
@@ -126,8 +139,7 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       }
       const credentials = initialValues(request.credentials);
       const webhooks = newSigningSecrets(book);
-      const names = [...Object.keys(credentials), ...webhooks.map((webhook) => `webhook:${webhook.source}`)];
-      if (names.length > 0) {
+      if (Object.keys(credentials).length > 0 || webhooks.length > 0) {
         try {
           await storeInstanceSecrets(
             deps.controller,
@@ -143,11 +155,11 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
             log,
           );
         } catch (error) {
-          audit(deps, context, { action: 'instance_secrets.create', organizationId, instanceId, names, outcome: 'error' });
+          const sources = webhooks.map((webhook) => webhook.source);
+          auditUnwritten(deps, context, { organizationId, instanceName: objectName, instanceId, reason: 'create', credentials: Object.keys(credentials), sources }, error);
           await undoCreate(deps, objectName, instanceId);
           throw error;
         }
-        audit(deps, context, { action: 'instance_secrets.create', organizationId, instanceId, names, outcome: 'success' });
       }
       log.info('created book instance', {
         instanceId,
@@ -209,18 +221,18 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       const instance = await findInstance(deps, organizationId, request.bookId, request.instanceId);
       const values = rotatedValues(request.credentials, instance);
       const names = Object.keys(values);
+      const instanceName = instance.metadata.name ?? '';
       try {
         await storeInstanceSecrets(
           deps.controller,
           deps.namespace,
-          { instanceName: instance.metadata.name ?? '', organizationId, actor: describePrincipal(principalOf(context)), reason: 'rotate', credentials: values, webhookSecrets: [] },
+          { instanceName, organizationId, actor: describePrincipal(principalOf(context)), reason: 'rotate', credentials: values, webhookSecrets: [] },
           log,
         );
       } catch (error) {
-        audit(deps, context, { action: 'credentials.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'error' });
+        auditUnwritten(deps, context, { organizationId, instanceName, instanceId: request.instanceId, reason: 'rotate', credentials: names, sources: [] }, error);
         throw error;
       }
-      audit(deps, context, { action: 'credentials.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'success' });
       return { rotated: names, rotatedAt: timestampNow() };
     },
 
@@ -233,14 +245,14 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       if (!webhook) throw new ConnectError(`source: the instance's book has no webhook integration for "${request.source}"`, Code.NotFound);
       const previousValidSeconds = request.revokePrevious ? 0 : request.previousValidSeconds || defaultPreviousSecretSeconds;
       const secret = generateSigningSecret();
-      const names = [`webhook:${webhook.source}`];
+      const instanceName = instance.metadata.name ?? '';
       let stored;
       try {
         stored = await storeInstanceSecrets(
           deps.controller,
           deps.namespace,
           {
-            instanceName: instance.metadata.name ?? '',
+            instanceName,
             organizationId,
             actor: describePrincipal(principalOf(context)),
             reason: 'rotate',
@@ -250,10 +262,9 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
           log,
         );
       } catch (error) {
-        audit(deps, context, { action: 'webhook_secret.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'error' });
+        auditUnwritten(deps, context, { organizationId, instanceName, instanceId: request.instanceId, reason: 'rotate', credentials: [], sources: [webhook.source] }, error);
         throw error;
       }
-      audit(deps, context, { action: 'webhook_secret.rotate', organizationId, instanceId: request.instanceId, names, outcome: 'success' });
       const previousExpiresAt = stored.previousExpiresAt[webhook.source];
       return {
         webhook: { source: webhook.source, scheme: webhook.scheme, url: instanceWebhookUrl(deps.webhookPublicUrl, webhook.source, request.instanceId), signingSecret: secret },

@@ -1,6 +1,17 @@
 // @bdk/service-runtime: what every BDK service process shares: config, JSON logs, the gRPC server with
 // health, metrics and graceful shutdown, and the admin HTTP server (/metrics, /healthz, /readyz).
 export type { AdminServer } from './admin-server.js';
+export {
+  AuditAction,
+  auditRecord,
+  createAuditLog,
+  type AuditEvent,
+  type AuditLog,
+  type AuditOutcome,
+  type AuditReason,
+  type AuditRecord,
+  type AuditedInstance,
+} from './audit-log.js';
 export { ConfigError, envPort, envString, readServiceConfig, type ServiceConfig } from './config.js';
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 export { ServingStatus, type HealthRegistry } from './health.js';

@@ -15,7 +15,7 @@ import { create } from '@bufbuild/protobuf';
 import { WebhookSubscriberSchema, type BookControllerService, type WebhookSubscriber } from '@bdk/proto';
 import { defaultSchemeFor, isSignatureScheme } from '@bdk/webhooks';
 import type { V1Secret } from '@kubernetes/client-node';
-import { AuditAction, type AuditLog } from '../audit/audit-log.js';
+import { AuditAction, type AuditLog } from '@bdk/service-runtime';
 import { instanceIdOf } from '../instance/desired-objects.js';
 import { internalCaller } from '../internal-auth/internal-auth-interceptor.js';
 import { parseSigningEntry, signingKey, validSource, verifyingSecrets } from '../secrets/signing-secret.js';

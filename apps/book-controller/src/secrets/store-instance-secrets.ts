@@ -15,8 +15,7 @@ import {
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import type { BookControllerService, StoreInstanceSecretsRequest } from '@bdk/proto';
-import type { Logger } from '@bdk/service-runtime';
-import { AuditAction, type AuditEvent, type AuditLog, type AuditOutcome } from '../audit/audit-log.js';
+import { AuditAction, type AuditEvent, type AuditLog, type AuditOutcome, type Logger } from '@bdk/service-runtime';
 import { internalCaller } from '../internal-auth/internal-auth-interceptor.js';
 import { EventReason } from '../instance/conditions.js';
 import type { CustomerNamespaces } from '../instance/customer-namespace.js';

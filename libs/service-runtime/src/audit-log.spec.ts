@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, redact } from '@bdk/service-runtime';
 import { AuditAction, auditRecord, createAuditLog, type AuditEvent } from './audit-log.js';
+import { createLogger, redact } from './logger.js';
 
 const t0 = new Date('2026-03-01T12:00:00Z');
 const write: AuditEvent = {

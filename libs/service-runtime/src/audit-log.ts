@@ -1,8 +1,9 @@
-// The audit trail of credential material: every write of a credential or webhook signing secret, and every read
-// of signing secrets, is one log line `{"msg":"audit","audit":{...}}` with the same keys each time, so a log
-// pipeline can select and index it. Values never appear: the record has no field that could hold one, and its
+// The audit trail of credential material, one schema for every BDK service: every write of a credential or webhook
+// signing secret (by the book-controller, or a request for one the library-service could not get written), and
+// every read of signing secrets, is one log line `{"msg":"audit","audit":{...}}` with the same keys each time, so a
+// log pipeline can select and index it. Values never appear: the record has no field that could hold one, and its
 // field names stay clear of the logger's redaction rule (a field named like a secret would come out "[REDACTED]").
-import type { Logger } from '@bdk/service-runtime';
+import type { Logger } from './logger.js';
 
 export const AuditAction = {
   credentialWrite: 'credential.write',
@@ -27,7 +28,7 @@ export interface AuditEvent {
   action: AuditAction;
   /** Who asked: the end user behind a write, the calling service on a read. */
   actor: string;
-  /** The ServiceAccount that made the call. */
+  /** The ServiceAccount that made the call to the controller; the service's own name where it acted itself. */
   caller: string;
   /** The organisation acted for; empty on a read spanning instances (see `instances`). */
   organization_id: string;
