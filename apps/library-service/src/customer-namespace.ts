@@ -1,12 +1,9 @@
 // The customer namespace an instance deploys into belongs to one organisation. The book controller creates it and
 // records the owner on it; this service only reads, so it refuses early what the controller would refuse later.
-import type { CoreV1Api } from '@kubernetes/client-node';
 import { bdkLabels, decideNamespace, isNotFound, labelSelector } from '@bdk/k8s';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { kube, type LibraryDeps } from './library-deps.js';
 import { checkNamespaceDecision, checkNamespaceName } from './tenancy.js';
-
-export type NamespaceApi = Pick<CoreV1Api, 'readNamespace'>;
 
 /**
  * Refuses a namespace the organisation may not use: a reserved name, an existing namespace that is not BDK's for

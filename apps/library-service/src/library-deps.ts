@@ -1,8 +1,8 @@
 // What the BookLibraryService handlers work with, as narrow interfaces so a spec can hand them fakes.
 import type { HandlerContext } from '@connectrpc/connect';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import type { BdkResources } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
-import type { NamespaceApi } from './customer-namespace.js';
 import type { ControllerClient } from './instance-secrets.js';
 import { kubeFailure } from './kube-errors.js';
 import type { PromptSource } from './model-manager.js';
@@ -12,7 +12,7 @@ export interface LibraryDeps {
   namespace: string;
   resources: Pick<BdkResources, 'books' | 'instances'>;
   /** Read-only: who owns a customer namespace. */
-  namespaces: NamespaceApi;
+  namespaces: Pick<CoreV1Api, 'readNamespace'>;
   /** The book controller writes instances' Secrets; this service never does. */
   controller: ControllerClient;
   prompts: PromptSource;
