@@ -3,9 +3,9 @@ import type { HandlerContext } from '@connectrpc/connect';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { BdkResources } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
-import type { ControllerClient } from './instance-secrets.js';
+import type { ControllerClient } from './instances/instance-secrets.js';
 import { kubeFailure } from './kube-errors.js';
-import type { PromptSource } from './model-manager.js';
+import type { PromptSource } from './books/model-manager.js';
 
 export interface LibraryDeps {
   /** BDK's own namespace: BookDefinitions and BookInstanceDefinitions live here. */

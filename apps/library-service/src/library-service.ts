@@ -1,8 +1,8 @@
-// bdk.v1.BookLibraryService: books and instances (handlers in books.ts and instances.ts).
+// bdk.v1.BookLibraryService: books (books/) and instances (instances/), every call scoped by tenancy/.
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { BookLibraryService } from '@bdk/proto';
-import { bookHandlers } from './books.js';
-import { instanceHandlers } from './instances.js';
+import { bookHandlers } from './books/books.js';
+import { instanceHandlers } from './instances/instances.js';
 import type { LibraryDeps } from './library-deps.js';
 
 export type { LibraryDeps } from './library-deps.js';

@@ -10,8 +10,8 @@ import { BookControllerService, BookLibraryService } from '@bdk/proto';
 import { bearerTokenInterceptor, createLogger, readServiceConfig, runService } from '@bdk/service-runtime';
 import { readLibraryConfig } from './config.js';
 import { createLibraryService } from './library-service.js';
-import { libraryMethodPermissions } from './method-permissions.js';
-import { modelManagerPrompts, noPrompts } from './model-manager.js';
+import { libraryMethodPermissions } from './tenancy/method-permissions.js';
+import { modelManagerPrompts, noPrompts } from './books/model-manager.js';
 
 const name = 'library-service';
 const logger = createLogger(name);

@@ -195,7 +195,7 @@ export function validateListBookInstances(request: ListBookInstancesRequest): nu
 export function validateRotateCredentials(request: RotateInstanceCredentialsRequest): void {
   validateId(request.bookId, 'book_id');
   validateId(request.instanceId, 'instance_id');
-  // Which credentials exist, and their sources, is known only once the instance is read (see instances.ts).
+  // Which credentials exist, and their sources, is known only once the instance is read (see instances/instances.ts).
   validateCredentialInputs(request.credentials, { valuesRequired: false });
 }
 

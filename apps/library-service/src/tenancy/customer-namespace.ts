@@ -2,7 +2,7 @@
 // records the owner on it; this service only reads, so it refuses early what the controller would refuse later.
 import { bdkLabels, decideNamespace, isNotFound, labelSelector } from '@bdk/k8s';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { kube, type LibraryDeps } from './library-deps.js';
+import { kube, type LibraryDeps } from '../library-deps.js';
 import { checkNamespaceDecision, checkNamespaceName } from './tenancy.js';
 
 /**

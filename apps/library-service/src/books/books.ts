@@ -13,10 +13,10 @@ import {
   type BookDefinition,
 } from '@bdk/k8s';
 import { bookFromDefinition, bookSpecFromRequest } from './book-mapping.js';
-import { kubeFailure } from './kube-errors.js';
-import { answerCreated, kube, type LibraryDeps } from './library-deps.js';
-import { listPage } from './paging.js';
-import { validateCreateBook, validateId, validateListBooks } from './validation.js';
+import { kubeFailure } from '../kube-errors.js';
+import { answerCreated, kube, type LibraryDeps } from '../library-deps.js';
+import { listPage } from '../paging.js';
+import { validateCreateBook, validateId, validateListBooks } from '../validation.js';
 
 type BookHandlers = Pick<ServiceImpl<typeof BookLibraryService>, 'createBook' | 'getBook' | 'listBooks' | 'deleteBook'>;
 

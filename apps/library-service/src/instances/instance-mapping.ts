@@ -11,7 +11,7 @@ import {
   type BookInstanceDefinitionSpec,
   type BookInstanceDefinitionStatus,
 } from '@bdk/k8s';
-import { timestampFromKube } from './book-mapping.js';
+import { timestampFromKube } from '../books/book-mapping.js';
 
 type CrDeployment = NonNullable<BookInstanceDefinitionSpec['deployment']>;
 type CrCredential = NonNullable<BookInstanceDefinitionSpec['credentials']>[number];

@@ -2,7 +2,7 @@
 // feed them (the namespace as stored, other organisations' instances) are in customer-namespace.ts.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { reservedNamespace, type NamespaceDecision } from '@bdk/k8s';
-import { invalidArgument } from './validation.js';
+import { invalidArgument } from '../validation.js';
 
 /**
  * The organisation a request acts for: the caller's. A request may name it (the spec's `organization_id`), but

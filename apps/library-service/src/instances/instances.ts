@@ -16,15 +16,15 @@ import {
   type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
-import { findBook } from './books.js';
-import { checkCustomerNamespace } from './customer-namespace.js';
+import { findBook } from '../books/books.js';
+import { checkCustomerNamespace } from '../tenancy/customer-namespace.js';
 import { credentialSource, instanceFromDefinition, instanceSpecFromRequest } from './instance-mapping.js';
 import { generateCredentialValue, storeInstanceSecrets } from './instance-secrets.js';
 import { bookWebhooks, instanceWebhookUrl, newSigningSecrets } from './instance-webhooks.js';
-import { kubeFailure } from './kube-errors.js';
-import { answerCreated, kube, type LibraryDeps } from './library-deps.js';
-import { listPage } from './paging.js';
-import { requestOrganization } from './tenancy.js';
+import { kubeFailure } from '../kube-errors.js';
+import { answerCreated, kube, type LibraryDeps } from '../library-deps.js';
+import { listPage } from '../paging.js';
+import { requestOrganization } from '../tenancy/tenancy.js';
 import {
   invalidArgument,
   validateCreateBookInstance,
@@ -32,7 +32,7 @@ import {
   validateListBookInstances,
   validateRotateCredentials,
   validateRotateWebhookSecret,
-} from './validation.js';
+} from '../validation.js';
 
 type InstanceHandlers = Pick<
   ServiceImpl<typeof BookLibraryService>,
