@@ -1,23 +1,20 @@
 // library-service's own settings (the shared ones, ports and BDK_NAMESPACE, are @bdk/service-runtime's).
-import { ConfigError, envString } from '@bdk/service-runtime';
+import { ConfigError, envString, readControllerConnection, type ControllerConnection } from '@bdk/service-runtime';
 import { validateDnsLabel } from './validation.js';
 
-export interface LibraryConfig {
+/** The controller connection: the book controller writes instances' Secrets into customer namespaces. */
+export interface LibraryConfig extends ControllerConnection {
   /** gRPC base URL of the Model Manager's PromptService; unset: books are created without prompts. */
   modelManagerUrl: string | undefined;
-  /** gRPC base URL of the book controller, which writes instances' Secrets into customer namespaces. */
-  controllerUrl: string;
-  /** The projected ServiceAccount token this service presents to the controller. */
-  controllerTokenFile: string;
   /** Customer namespaces must start with this, when set (e.g. "customer-"). */
   customerNamespacePrefix: string | undefined;
   /** The public base URL senders post webhooks to (the gateway's), without a trailing slash; '' when unknown. */
   webhookPublicUrl: string;
 }
 
-function httpUrl(env: NodeJS.ProcessEnv, name: string, example: string, fallback?: string): string | undefined {
+function httpUrl(env: NodeJS.ProcessEnv, name: string, example: string): string | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return undefined;
   if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
     throw new ConfigError(`${name} must be an http:// or https:// URL such as ${example}, got "${raw}"`);
   }
@@ -25,10 +22,7 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string, example: string, fallback
 }
 
 export function readLibraryConfig(env: NodeJS.ProcessEnv): LibraryConfig {
-  const controllerTokenFile = envString(env, 'BDK_CONTROLLER_TOKEN_FILE', '');
-  if (controllerTokenFile === '') {
-    throw new ConfigError('BDK_CONTROLLER_TOKEN_FILE is required: the path of the ServiceAccount token (audience bdk-book-controller) presented to the book controller');
-  }
+  const controller = readControllerConnection(env);
   const prefix = envString(env, 'BDK_CUSTOMER_NAMESPACE_PREFIX', '');
   if (prefix !== '') {
     try {
@@ -40,8 +34,7 @@ export function readLibraryConfig(env: NodeJS.ProcessEnv): LibraryConfig {
   }
   return {
     modelManagerUrl: httpUrl(env, 'BDK_MODEL_MANAGER_URL', 'http://model-manager.models:9090'),
-    controllerUrl: httpUrl(env, 'BDK_CONTROLLER_URL', 'http://book-controller:9090', 'http://book-controller:9090') ?? '',
-    controllerTokenFile,
+    ...controller,
     customerNamespacePrefix: prefix || undefined,
     webhookPublicUrl: (httpUrl(env, 'BDK_WEBHOOK_PUBLIC_URL', 'https://bdk.example.com') ?? '').replace(/\/+$/, ''),
   };

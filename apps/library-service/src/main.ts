@@ -1,13 +1,11 @@
 // library-service: the process entry point. Serves bdk.v1.BookLibraryService (books and instances, stored as
 // custom resources in Kubernetes; instance secrets handed to the book controller) on the shared service runtime,
 // with every call authenticated by a bearer JWT: gRPC health, metrics, JSON logs and graceful shutdown.
-import { createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { authInterceptor, createTokenVerifier, readAuthConfig } from '@bdk/auth';
 import { bdkResources, loadKubeConfig, tokenFileSource } from '@bdk/k8s';
-import { BookControllerService, BookLibraryService } from '@bdk/proto';
-import { bearerTokenInterceptor, createLogger, readServiceConfig, runService } from '@bdk/service-runtime';
+import { BookLibraryService } from '@bdk/proto';
+import { createControllerClient, createLogger, readServiceConfig, runService } from '@bdk/service-runtime';
 import { readLibraryConfig } from './config.js';
 import { createLibraryService } from './library-service.js';
 import { libraryMethodPermissions } from './tenancy/method-permissions.js';
@@ -21,10 +19,7 @@ try {
   const config = readLibraryConfig(process.env);
   const auth = await readAuthConfig(process.env);
   const kubeConfig = loadKubeConfig();
-  const controller = createClient(
-    BookControllerService,
-    createGrpcTransport({ baseUrl: config.controllerUrl, interceptors: [bearerTokenInterceptor(tokenFileSource(config.controllerTokenFile))] }),
-  );
+  const controller = createControllerClient({ baseUrl: config.controllerUrl, token: tokenFileSource(config.controllerTokenFile) });
   const service = createLibraryService({
     namespace,
     resources: bdkResources(kubeConfig),

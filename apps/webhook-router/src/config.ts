@@ -1,14 +1,10 @@
 // webhook-router settings beyond the shared ones (ports, namespace) and the authentication file, read once at
 // start-up.
-import { ConfigError, envString } from '@bdk/service-runtime';
+import { ConfigError, envString, readControllerConnection, type ControllerConnection } from '@bdk/service-runtime';
 
-export interface RouterConfig {
-  /** gRPC base URL of the book controller (BookControllerService). */
-  controllerUrl: string;
+export interface RouterConfig extends ControllerConnection {
   /** Deadline of one controller call; DispatchTrigger posts to every target within it. */
   controllerTimeoutMs: number;
-  /** The projected ServiceAccount token the router sends on every controller call. */
-  controllerTokenFile: string;
   /** How far a signed timestamp may be from now, for the schemes that sign one (replay protection). */
   timestampToleranceSeconds: number;
   /** How long a source's (or an instance's) subscribers are reused before the controller is asked again. */
@@ -16,25 +12,9 @@ export interface RouterConfig {
 }
 
 export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
-  const controllerUrl = envString(env, 'BDK_CONTROLLER_URL', 'http://book-controller:9090');
-  let parsed: URL;
-  try {
-    parsed = new URL(controllerUrl);
-  } catch {
-    throw new ConfigError(`BDK_CONTROLLER_URL must be an http:// or https:// URL, got "${controllerUrl}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`BDK_CONTROLLER_URL must be an http:// or https:// URL, got "${controllerUrl}"`);
-  }
+  const { controllerUrl, controllerTokenFile } = readControllerConnection(env);
   // Below Envoy's 30 s route timeout, so the sender gets the router's answer rather than Envoy's.
   const controllerTimeoutMs = wholeNumber(env, 'BDK_CONTROLLER_TIMEOUT_MS', 10_000, 1, 25_000, 'milliseconds');
-  const controllerTokenFile = envString(env, 'BDK_CONTROLLER_TOKEN_FILE', '');
-  if (controllerTokenFile === '') {
-    throw new ConfigError(
-      'BDK_CONTROLLER_TOKEN_FILE is not set: the book controller accepts only calls that carry a ServiceAccount token ' +
-        '(a projected token with audience bdk-book-controller, e.g. /var/run/secrets/bdk/controller-token/token)',
-    );
-  }
   // Senders retry for hours, so a window much wider than their clock skew only widens what a replay can reuse.
   const timestampToleranceSeconds = wholeNumber(env, 'BDK_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 3_600, 'seconds');
   // Long enough that a burst to one source costs one controller call; short enough that a new instance or a

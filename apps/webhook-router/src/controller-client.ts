@@ -1,20 +1,11 @@
-// The router's client of the book controller's internal BookControllerService. Every call carries the router's
-// projected ServiceAccount token, which the controller reviews (TokenReview) before it answers.
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
-import { BookControllerService, type WebhookSubscriber } from '@bdk/proto';
-import { bearerTokenInterceptor } from '@bdk/service-runtime';
+// The router's use of the book controller's internal BookControllerService (the client itself, with the router's
+// ServiceAccount token on every call, is @bdk/service-runtime's).
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { WebhookSubscriber } from '@bdk/proto';
+import type { ControllerClient } from '@bdk/service-runtime';
 import type { SubscriberKey } from './subscriber-cache.js';
 
-export type ControllerClient = Client<typeof BookControllerService>;
-
-/** `token` is asked on every call, so a token the kubelet rotated is sent as soon as it is on disk. */
-export function createControllerClient(options: { baseUrl: string; token: () => Promise<string> }): ControllerClient {
-  return createClient(
-    BookControllerService,
-    createGrpcTransport({ baseUrl: options.baseUrl, interceptors: [bearerTokenInterceptor(options.token)] }),
-  );
-}
+export type { ControllerClient };
 
 /**
  * ListWebhookSubscribers as the subscriber cache's loader. The call is shared by every webhook waiting on the key,

@@ -4,9 +4,9 @@
 import { tokenFileSource } from '@bdk/k8s';
 import { authInterceptor, createTokenVerifier, readAuthConfig } from '@bdk/auth';
 import { WebhookService } from '@bdk/proto';
-import { ConfigError, createLogger, startService, stopOnSignals } from '@bdk/service-runtime';
+import { ConfigError, createControllerClient, createLogger, startService, stopOnSignals } from '@bdk/service-runtime';
 import { readRouterConfig } from './config.js';
-import { createControllerClient, subscriberLoader } from './controller-client.js';
+import { subscriberLoader } from './controller-client.js';
 import { DeliveryLog } from './delivery-log.js';
 import { routerMethodPermissions } from './method-permissions.js';
 import { createSubscriberCache } from './subscriber-cache.js';

@@ -13,6 +13,7 @@ export {
   type AuditedInstance,
 } from './audit-log.js';
 export { ConfigError, envPort, envString, readServiceConfig, type ServiceConfig } from './config.js';
+export { createControllerClient, readControllerConnection, type ControllerClient, type ControllerConnection } from './controller-connection.js';
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 export { ServingStatus, type HealthRegistry } from './health.js';
 export { createLogger, redact, type LogFields, type Logger, type LogLevel } from './logger.js';
