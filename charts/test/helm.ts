@@ -17,7 +17,7 @@ export type AppChart = (typeof appCharts)[number];
 export type Chart = AppChart | 'bdk';
 export const allCharts: readonly Chart[] = [...appCharts, 'bdk'];
 
-/** The apps whose pods carry the Envoy REST sidecar (the ones the seed's REST API reaches). */
+/** The apps whose pods carry the Envoy REST sidecar (the ones the spec's REST API reaches). */
 export const sidecarCharts: readonly AppChart[] = ['library-service', 'webhook-router'];
 
 export interface HelmResult {

@@ -3,7 +3,7 @@
 # the three app images from apps/Dockerfile, loads them into kind, makes a test identity provider (an ES256 key
 # kept on this machine, its JWKS in a Secret), installs the bdk umbrella chart with global.auth trusting it, waits
 # for the rollouts, port-forwards the REST ports of library-service and webhook-router, mints a platform admin's
-# and an organisation's bearer tokens, and runs the seed's sequence with them (seed-sequence.sh).
+# and an organisation's bearer tokens, and runs the spec's sequence with them (seed-sequence.sh).
 # What it needs and every setting: README.md beside this file.
 #
 # NOT RUN where BDK is developed and tested: those machines have no Docker engine. It is for machines with Docker,
@@ -24,7 +24,7 @@ rollout_timeout=${BDK_E2E_ROLLOUT_TIMEOUT:-300s}
 library_port=${BDK_E2E_LIBRARY_PORT:-18080}
 webhook_port=${BDK_E2E_WEBHOOK_PORT:-18081}
 apps=(library-service book-controller webhook-router)
-# The seed instance's organisation (libs/testing/src/seed-examples.ts): the organisation token is a member's of it.
+# The spec instance's organisation (libs/testing/src/seed-examples.ts): the organisation token is a member's of it.
 organization=org-uuid-123
 organization_permissions='books:read instances:read instances:write credentials:rotate deliveries:read deliveries:replay'
 # shellcheck source=e2e/kind/signing.sh
@@ -63,7 +63,7 @@ need docker "the images are built with Docker"
 need kind "the cluster is a kind cluster (https://kind.sigs.k8s.io)"
 need helm "the bdk chart is installed with Helm 3"
 need kubectl "the rollouts are awaited and the REST ports forwarded with kubectl"
-need curl "the seed's requests are sent with curl"
+need curl "the spec's requests are sent with curl"
 need openssl "the test issuer's key, its tokens and the webhook signatures are made with openssl"
 docker info >/dev/null 2>&1 || fail "the Docker engine does not answer (docker info)"
 cd "$repo"
@@ -225,7 +225,7 @@ org_token=$(issuer_token "$issuer_dir/issuer.pem" "$issuer" "$audience" seed-mem
   fail "minting the organisation's token failed"
 echo "platform-admin: books:publish; seed-member of $organization: $organization_permissions (valid $token_ttl s)"
 
-step "the seed's sequence"
+step "the spec's sequence"
 # The tokens go to the sequence in its environment, not on a command line.
 BDK_LIBRARY_URL="$library_url" BDK_WEBHOOK_URL="$webhook_url" BDK_ADMIN_TOKEN="$admin_token" BDK_ORG_TOKEN="$org_token" \
   BDK_E2E_KUBE_CONTEXT="$context" BDK_E2E_NAMESPACE="$namespace" BDK_E2E_EXPECT_DELIVERY="$expect_delivery" \

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The seed's sequence (docs/spec.md, "REST API" and "Data flow") over REST with curl, against a BDK that runs
+# The spec's sequence (docs/spec.md, "REST API" and "Data flow") over REST with curl, against a BDK that runs
 # somewhere, with its authentication: calls without a token are refused; a platform admin registers the book (the
-# seed's body plus the zendesk webhook integration); a member of the seed's organisation creates an instance of it
-# and gets the instance's own webhook signing secret; the instance is read back; the seed's webhook, signed as
+# seed's body plus the zendesk webhook integration); a member of the spec's organisation creates an instance of it
+# and gets the instance's own webhook signing secret; the instance is read back; the spec's webhook, signed as
 # Zendesk signs with that secret (signing.sh), is routed to the instance on the source's route and on the
 # instance's own URL, and refused with a wrong secret or an old timestamp; the organisation's delivery log lists
-# it; finally the instance is deleted. The bodies are the seed's examples of libs/testing/src/seed-examples.ts.
+# it; finally the instance is deleted. The bodies are the spec's examples of libs/testing/src/seed-examples.ts.
 # Prints every request and answer (signing secrets masked); stops with an error on any unexpected status or
 # answer. kubectl checks what the requests should have created (the BookDefinition, the instance's objects in the
 # customer namespace).
@@ -20,7 +20,7 @@
 #   BDK_LIBRARY_URL          base URL of library-service's REST API (required)
 #   BDK_WEBHOOK_URL          base URL of webhook-router's REST API (required)
 #   BDK_ADMIN_TOKEN          bearer token with books:publish, a platform admin's (required)
-#   BDK_ORG_TOKEN            bearer token of the seed instance's organisation (org-uuid-123) with books:read,
+#   BDK_ORG_TOKEN            bearer token of the spec instance's organisation (org-uuid-123) with books:read,
 #                            instances:read, instances:write and deliveries:read (required)
 #   BDK_E2E_KUBE_CONTEXT     kubectl context of the cluster (default: kubectl's current one)
 #   BDK_E2E_NAMESPACE        BDK's namespace, where BookDefinitions live (default bdk)
@@ -42,7 +42,7 @@ keep=${BDK_E2E_KEEP:-false}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=e2e/kind/signing.sh
 source "$repo/e2e/kind/signing.sh"
-# The repository's pinned Node 24 (npm ci puts it in node_modules/.bin) reads the seed's examples and the answers.
+# The repository's pinned Node 24 (npm ci puts it in node_modules/.bin) reads the spec's examples and the answers.
 node="$repo/node_modules/.bin/node"
 [[ -x "$node" ]] || { echo "seed sequence: $node is missing: run npm ci" >&2; exit 1; }
 
@@ -107,7 +107,7 @@ expect() {
   [[ "$2" == "$3" ]] || fail "$1 is '$2', expected '$3'"
 }
 
-# signed_webhook URL SECRET EXPECTED [TIMESTAMP]: the seed's webhook with its headers, signed as Zendesk signs
+# signed_webhook URL SECRET EXPECTED [TIMESTAMP]: the spec's webhook with its headers, signed as Zendesk signs
 # with SECRET at TIMESTAMP (default now).
 signed_webhook() {
   local url=$1 secret=$2 expected=$3 timestamp=${4:-$(zendesk_timestamp)} signature
@@ -119,7 +119,7 @@ signed_webhook() {
     --data-binary "@$work/webhook.json"
 }
 
-# The bodies and the webhook's headers come from the one copy of the seed's examples,
+# The bodies and the webhook's headers come from the one copy of the spec's examples,
 # libs/testing/src/seed-examples.ts, which Node 24 loads as it is (types stripped). The book gets the webhook
 # integration through which the zendesk source reaches it.
 "$node" --input-type=module -e '
@@ -229,7 +229,7 @@ check_routed() {
 }
 
 echo
-echo "== 4. the seed's webhook, signed as Zendesk signs with the instance's secret"
+echo "== 4. the spec's webhook, signed as Zendesk signs with the instance's secret"
 signed_webhook "$webhook_url/api/v1/webhooks/zendesk" "$signing_secret" 200
 check_routed
 webhook_id=$(json "$answer" 'a.webhook_id')

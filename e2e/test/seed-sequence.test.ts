@@ -1,4 +1,4 @@
-// The seed's sequence diagram end to end, through the REST gateway of the local stack (real Envoy gateway and
+// The spec's sequence diagram end to end, through the REST gateway of the local stack (real Envoy gateway and
 // sidecars, the three apps, a real kube-apiserver), with two organisations sharing the control plane: a platform
 // admin publishes a book (the library fetches its prompts from a Model Manager); each organisation creates an
 // instance with its bearer token and gets the instance's own webhook signing secret; the controller deploys each
@@ -19,7 +19,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { startStack, type Stack } from './support/local-stack.js';
 
-/** The seed's book, with the webhook integration its BookDefinition example declares (the REST example leaves it out). */
+/** The spec's book, with the webhook integration its BookDefinition example declares (the REST example leaves it out). */
 const createBookBody = {
   ...seedCreateBookRequest,
   integrations: [
@@ -132,7 +132,7 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-describe("the seed's sequence diagram, through the gateway", () => {
+describe("the spec's sequence diagram, through the gateway", () => {
   let bookId = '';
   let instanceId = '';
   let workload = '';
@@ -270,7 +270,7 @@ describe("the seed's sequence diagram, through the gateway", () => {
     expect(instance).toMatchObject({ status: { phase: 'Ready', deployment_status: { ready_replicas: 2, total_replicas: 2 } } });
   });
 
-  it("a webhook signed with the instance's secret answers 200 as the seed shows and reaches only that book, byte for byte", async () => {
+  it("a webhook signed with the instance's secret answers 200 as the spec shows and reaches only that book, byte for byte", async () => {
     const delivered = await webhook('/api/v1/webhooks/zendesk', signingSecret);
     expect(delivered.status).toBe(200);
     expect(delivered.json).toMatchObject({ processed: true, routed_to: `${customerNamespace}/${bookDefinitionName}`, targets: [`${customerNamespace}/${bookDefinitionName}`] });

@@ -1,4 +1,4 @@
-// The seed's BookDefinition and BookInstanceDefinition (charts/bdk/examples), shaped as the library-service
+// The spec's BookDefinition and BookInstanceDefinition (charts/bdk/examples), shaped as the library-service
 // creates them: ids and organisation as labels, names derived with @bdk/k8s, credentials pointing at the
 // instance's Secret. And the internal callers: ServiceAccount tokens and a BookControllerService client.
 import { createClient, type Client } from '@connectrpc/connect';
@@ -36,7 +36,7 @@ export function seedBook(namespace: string, bookId: string): BookDefinition {
   };
 }
 
-/** The seed's organisation (spec.customer.organization_id of the example). */
+/** The spec's organisation (spec.customer.organization_id of the example). */
 export const seedOrganization = 'org-uuid-123';
 
 export function seedInstance(options: {

@@ -52,7 +52,7 @@ beforeAll(async () => {
     wrongAudience: await serviceAccountToken(env.kubeConfig, bdkNamespace, 'webhook-router', 'some-other-service'),
   };
   secretValues.push(...Object.values(tokens));
-  // The seed's book with a second webhook integration that names no scheme (so the source's default applies).
+  // The spec's book with a second webhook integration that names no scheme (so the source's default applies).
   const seed = seedBook(bdkNamespace, randomUUID());
   seed.spec.integrations = [...(seed.spec.integrations ?? []), { name: 'acme-hooks', type: 'webhook', config: { source: 'acme', endpoint: '/hooks' } }];
   book = await resources.books.create(bdkNamespace, seed);

@@ -105,7 +105,7 @@ describe('BookInstanceDefinition reconcile', () => {
         { name: 'SLACK_BOT_TOKEN', valueFrom: { secretKeyRef: { name: secretName, key: 'slack_bot_token' } } },
       ]),
     );
-    // tailscale.enabled in the seed: the sidecar joins the tailnet in userspace mode.
+    // tailscale.enabled in the spec: the sidecar joins the tailnet in userspace mode.
     expect(sidecar).toMatchObject({ name: 'tailscale', image: expect.stringMatching(/^ghcr\.io\/tailscale\/tailscale:v\d+\.\d+\.\d+$/) });
     expect(sidecar?.env).toEqual(expect.arrayContaining([{ name: 'TS_USERSPACE', value: 'true' }]));
 

@@ -18,7 +18,7 @@ function failure(run: () => void): { code: Code; message: string } {
 }
 
 describe('validateCreateBook', () => {
-  it("accepts the seed's book", () => {
+  it("accepts the spec's book", () => {
     const request = create(CreateBookRequestSchema, {
       ...book,
       schema: { inputs: [{ name: 'customer_id', type: 'string', required: true }], outputs: [{ name: 'resolution', type: 'object' }] },
@@ -60,7 +60,7 @@ describe('validateCreateBook', () => {
 });
 
 describe('validateCreateBookInstance', () => {
-  it("accepts the seed's instance", () => {
+  it("accepts the spec's instance", () => {
     const request = create(CreateBookInstanceRequestSchema, {
       ...instance,
       deployment: { type: 'primary', replicas: 2 },

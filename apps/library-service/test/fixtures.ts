@@ -1,4 +1,4 @@
-// What the library-service integration suites share: the seed's REST bodies, a fake Model Manager (a real
+// What the library-service integration suites share: the spec's REST bodies, a fake Model Manager (a real
 // connect-node gRPC server on loopback), and a way to make the apiserver refuse an instance (an admission policy).
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { modelmanager } from '@bdk/proto';
 import { waitUntil } from '@bdk/testing';
 
-/** The seed's request bodies (docs/spec.md, "REST API"). */
+/** The spec's request bodies (docs/spec.md, "REST API"). */
 export { seedCreateBookRequest as seedBook, seedCreateInstanceRequest as seedInstance } from '@bdk/testing';
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -107,7 +107,7 @@ async function createSeedBook(overrides: Partial<typeof seedBook> = {}) {
 describe('CreateBook, GetBook and ListBooks', () => {
   let bookId = '';
 
-  it("stores the seed's book with the Model Manager's prompts and answers its id and creation time", async () => {
+  it("stores the spec's book with the Model Manager's prompts and answers its id and creation time", async () => {
     const before = Date.now() - 1_000;
     const answer = await createSeedBook();
     bookId = answer.bookId;
@@ -168,7 +168,7 @@ describe('CreateBookInstance and the instance reads', () => {
     ({ bookId } = await createSeedBook({ name: 'instance-book' }));
   });
 
-  it("creates the seed's instance: the value in a Secret in the customer namespace, references in the CR", async () => {
+  it("creates the spec's instance: the value in a Secret in the customer namespace, references in the CR", async () => {
     const answer = await library.createBookInstance(fromJson(CreateBookInstanceRequestSchema, { ...seedInstance, book_id: bookId }));
     instanceId = answer.instanceId;
     expect(answer).toMatchObject({ bookId, customerNamespace: 'customer-acme', status: 'Pending' });

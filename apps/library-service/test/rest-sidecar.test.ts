@@ -1,6 +1,6 @@
-// The seed's REST API end to end on this machine: HTTP client -> the real Envoy with envoy/sidecar.yaml -> the
+// The spec's REST API end to end on this machine: HTTP client -> the real Envoy with envoy/sidecar.yaml -> the
 // built library-service (with the built book-controller writing Secrets) -> a real kube-apiserver. Status codes
-// and bodies are the seed's, errors are JSON, authentication errors included.
+// and bodies are the spec's, errors are JSON, authentication errors included.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { setUpPlatformIdentity, startApp, startEnvoy, startKubeEnv, type KubeEnv, type PlatformIdentity, type RunningApp, type RunningEnvoy } from '@bdk/testing';
@@ -58,7 +58,7 @@ async function rest(method: string, path: string, body?: unknown, bearer: string
   return { status: response.status, contentType: response.headers.get('content-type'), headers: response.headers, json: JSON.parse(text) as Record<string, unknown> };
 }
 
-describe('the seed REST API through the sidecar', () => {
+describe('the spec REST API through the sidecar', () => {
   let bookId = '';
 
   it('POST /api/v1/books answers 201 with exactly book_id, name, version and created_at', async () => {
@@ -78,10 +78,10 @@ describe('the seed REST API through the sidecar', () => {
     expect(json['book']).toMatchObject({ book_id: bookId, name: 'customer-support', schema: { inputs: [{ name: 'customer_id', required: true }] } });
   });
 
-  it('POST /api/v1/books/{book_id}/instances answers 201 with the seed fields and status Pending', async () => {
+  it('POST /api/v1/books/{book_id}/instances answers 201 with the spec fields and status Pending', async () => {
     const { status, json } = await rest('POST', `/api/v1/books/${bookId}/instances`, seedInstance);
     expect(status).toBe(201);
-    // The seed's fields, then the instance's webhooks (the seed's book declares none).
+    // The spec's fields, then the instance's webhooks (the spec's book declares none).
     expect(Object.keys(json)).toEqual(['instance_id', 'book_id', 'customer_namespace', 'status', 'created_at', 'webhooks']);
     expect(json['webhooks']).toEqual([]);
     expect(json).toMatchObject({ book_id: bookId, customer_namespace: 'customer-acme', status: 'Pending' });

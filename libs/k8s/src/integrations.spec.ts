@@ -17,7 +17,7 @@ describe('webhookIntegrationFor', () => {
     { name: 'slack', type: 'api', config: { scopes: ['chat:write'] } },
   ]);
 
-  it("matches a webhook integration by its name when it declares no source (the seed's zendesk)", () => {
+  it("matches a webhook integration by its name when it declares no source (the spec's zendesk)", () => {
     expect(webhookIntegrationFor(seed, 'zendesk')?.config?.endpoint).toBe('/webhooks/zendesk');
   });
 

@@ -6,7 +6,7 @@ export type BookIntegration = NonNullable<BookDefinition['spec']['integrations']
 
 /**
  * The book's webhook integration for `source`: `type: webhook` and a config.source naming the source, or, with no
- * config.source, its own name doing so (the seed's `- name: zendesk, type: webhook`). Case-insensitive: source
+ * config.source, its own name doing so (the spec's `- name: zendesk, type: webhook`). Case-insensitive: source
  * names are DNS labels, and a book written `Zendesk` means the same sender.
  */
 export function webhookIntegrationFor(book: BookDefinition, source: string): BookIntegration | undefined {

@@ -1,4 +1,4 @@
-// BDK's CRDs against the real kube-apiserver: the seed's examples are accepted, invalid objects are rejected
+// BDK's CRDs against the real kube-apiserver: the spec's examples are accepted, invalid objects are rejected
 // with the field named, and the status subresource, printer columns and short names are served.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -40,7 +40,7 @@ const instances = { ...bookInstanceDefinitionResource, namespace };
 const books = { ...bookDefinitionResource, namespace };
 
 describe('BookDefinition', () => {
-  it("accepts the seed's example unchanged", async () => {
+  it("accepts the spec's example unchanged", async () => {
     const seed = await example<BookDefinition>('book-definition.yaml');
     const created = (await objects.createNamespacedCustomObject({ ...books, body: seed })) as BookDefinition;
     expect(created.spec).toEqual(seed.spec);
@@ -62,7 +62,7 @@ describe('BookInstanceDefinition', () => {
     return { ...seed, metadata: { name, namespace } };
   }
 
-  it("accepts the seed's example and serves its status through the status subresource", async () => {
+  it("accepts the spec's example and serves its status through the status subresource", async () => {
     const seed = await example<BookInstanceDefinition>('book-instance-definition.yaml');
     const created = (await objects.createNamespacedCustomObject({ ...instances, body: seed })) as BookInstanceDefinition;
     expect(created.spec).toEqual(seed.spec);

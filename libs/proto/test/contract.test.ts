@@ -1,4 +1,4 @@
-// The contract itself: every RPC carries the seed's REST route, every field is snake_case, the seed's JSON
+// The contract itself: every RPC carries the spec's REST route, every field is snake_case, the spec's JSON
 // bodies parse strictly into the messages (so no seed field is missing), and no read path can carry a
 // credential value.
 import { fromJson, getOption, type DescMessage, type DescService, type JsonValue } from '@bufbuild/protobuf';
@@ -90,7 +90,7 @@ function messagesOf(roots: DescMessage[]): DescMessage[] {
 describe('messages', () => {
   const all = messagesOf(services.flatMap((s) => s.methods.flatMap((m) => [m.input, m.output])));
 
-  it('name every field in snake_case, as the seed does', () => {
+  it('name every field in snake_case, as the spec does', () => {
     const bad = all.flatMap((m) => m.fields.filter((f) => !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(f.name)).map((f) => `${m.typeName}.${f.name}`));
     expect(bad).toEqual([]);
   });
@@ -103,7 +103,7 @@ describe('messages', () => {
   });
 });
 
-describe("the seed's JSON bodies", () => {
+describe("the spec's JSON bodies", () => {
   const strict = { ignoreUnknownFields: false };
 
   it('POST /api/v1/books request and response', () => {

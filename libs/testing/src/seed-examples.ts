@@ -1,6 +1,6 @@
-// The seed's REST examples (docs/spec.md, "REST API"), once, for every suite that sends them.
+// The spec's REST examples (docs/spec.md, "REST API"), once, for every suite that sends them.
 
-/** The seed's POST /api/v1/books body ("Book management"). */
+/** The spec's POST /api/v1/books body ("Book management"). */
 export const seedCreateBookRequest = {
   name: 'customer-support',
   version: '1.0.0',
@@ -13,7 +13,7 @@ export const seedCreateBookRequest = {
   runtime: { language: 'python', version: '3.11' },
 };
 
-/** The seed's POST /api/v1/books/{book_id}/instances body ("Book instance management"). */
+/** The spec's POST /api/v1/books/{book_id}/instances body ("Book instance management"). */
 export const seedCreateInstanceRequest = {
   customer_namespace: 'customer-acme',
   organization_id: 'org-uuid-123',
@@ -22,7 +22,7 @@ export const seedCreateInstanceRequest = {
   credentials: [{ name: 'zendesk_api_key', value: 'encrypted_api_key' }],
 };
 
-/** The seed's POST /api/v1/webhooks/{source} body ("Webhook management"), byte for byte with its indentation. */
+/** The spec's POST /api/v1/webhooks/{source} body ("Webhook management"), byte for byte with its indentation. */
 export const seedWebhookBody = `{
   "ticket": {
     "id": "12345",
@@ -33,5 +33,5 @@ export const seedWebhookBody = `{
   "timestamp": "2024-01-01T00:00:00Z"
 }`;
 
-/** The headers the seed's webhook example sends with it. */
+/** The headers the spec's webhook example sends with it. */
 export const seedWebhookHeaders = { 'Content-Type': 'application/json', 'X-Webhook-Source': 'zendesk', 'X-Webhook-Event': 'ticket.created' };

@@ -1,5 +1,5 @@
 // The real Envoy, with the sidecar config from envoy/, in front of a real connect-node gRPC server: proves the
-// transcoder is configured for all three services from the generated descriptor set, prints the seed's
+// transcoder is configured for all three services from the generated descriptor set, prints the spec's
 // snake_case JSON, answers 201 where a service asks for it, and maps gRPC errors to HTTP statuses.
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
@@ -102,7 +102,7 @@ describe('BookLibraryService through the Envoy sidecar', () => {
     expect(Object.keys(json['book'] as object)).not.toContain('bookId');
   });
 
-  it('answers POST /api/v1/books with 201 Created and the seed body, without internal or gRPC headers', async () => {
+  it('answers POST /api/v1/books with 201 Created and the spec body, without internal or gRPC headers', async () => {
     const { status, headers, json } = await rest('POST', '/api/v1/books', JSON.stringify({ name: 'customer-support', version: '1.0.0' }));
     expect(status).toBe(201);
     expect(headers.get('x-bdk-http-status')).toBeNull();

@@ -1,6 +1,6 @@
 // `npm start`: BDK on this machine. A Kubernetes API (etcd + kube-apiserver on loopback with BDK's CRDs) or the
 // cluster $KUBECONFIG names; the three apps; the Envoy sidecars of library-service and webhook-router; and the
-// Envoy gateway on 127.0.0.1:8080 serving the seed's REST API. Ctrl-C stops every process it started.
+// Envoy gateway on 127.0.0.1:8080 serving the spec's REST API. Ctrl-C stops every process it started.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isConflict, loadKubeConfig } from '@bdk/k8s';

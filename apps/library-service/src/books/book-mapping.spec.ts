@@ -9,7 +9,7 @@ import { bdkLabels, type BookDefinition } from '@bdk/k8s';
 import { workspaceRoot } from '@bdk/testing';
 import { bookFromDefinition, bookSpecFromRequest } from './book-mapping.js';
 
-// The seed's BookDefinition example, as stored in the chart.
+// The spec's BookDefinition example, as stored in the chart.
 const seedDefinition = parse(readFileSync(path.join(workspaceRoot, 'charts/bdk/examples/book-definition.yaml'), 'utf8')) as BookDefinition;
 
 function requestFrom(book: Book) {
@@ -25,7 +25,7 @@ function requestFrom(book: Book) {
 }
 
 describe('bookFromDefinition and bookSpecFromRequest', () => {
-  it("round-trip the seed's BookDefinition example unchanged", () => {
+  it("round-trip the spec's BookDefinition example unchanged", () => {
     const stored: BookDefinition = {
       ...seedDefinition,
       metadata: { ...seedDefinition.metadata, labels: { [bdkLabels.bookId]: 'b7d1f6c2-0c7e-4a8e-9a43-2b1f0f6e9d11' } },
@@ -37,7 +37,7 @@ describe('bookFromDefinition and bookSpecFromRequest', () => {
     expect(bookSpecFromRequest(requestFrom(book), [])).toEqual(seedDefinition.spec);
   });
 
-  it("stores the seed's POST /api/v1/books body with nothing the client did not send", () => {
+  it("stores the spec's POST /api/v1/books body with nothing the client did not send", () => {
     const request = fromJson(CreateBookRequestSchema, {
       name: 'customer-support',
       version: '1.0.0',

@@ -1,6 +1,6 @@
 // Between the API's book messages (bdk.v1.Book, CreateBookRequest) and the BookDefinition custom resource. The
 // CR stores only what was given: empty strings, empty lists and false flags are left out, so `kubectl get -o yaml`
-// reads like the seed's example and the CRD's defaults stay in charge.
+// reads like the spec's example and the CRD's defaults stay in charge.
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
@@ -73,7 +73,7 @@ export function bookSpecFromRequest(request: CreateBookRequest, prompts: Prompt[
   });
 }
 
-/** The CR's nested schema is free-form (the seed's `{status: string}`); the API's is a string map. */
+/** The CR's nested schema is free-form (the spec's `{status: string}`); the API's is a string map. */
 function nestedSchemaFromCr(schema: Record<string, unknown> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(schema ?? {}).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
 }

@@ -10,7 +10,7 @@ import { workspaceRoot } from '@bdk/testing';
 import { instanceFromDefinition, instanceSpecFromRequest } from './instance-mapping.js';
 
 const example = (file: string): unknown => parse(readFileSync(path.join(workspaceRoot, 'charts/bdk/examples', file), 'utf8'));
-// The seed's examples, as stored in the chart.
+// The spec's examples, as stored in the chart.
 const seedBook = example('book-definition.yaml') as BookDefinition;
 const seedInstance = example('book-instance-definition.yaml') as BookInstanceDefinition;
 const secretName = 'customer-support-0b7c4d2e-credentials';
@@ -33,7 +33,7 @@ function requestFrom(instance: BookInstance) {
 }
 
 describe('instanceFromDefinition and instanceSpecFromRequest', () => {
-  it("round-trip the seed's BookInstanceDefinition example, adding only the Secret references", () => {
+  it("round-trip the spec's BookInstanceDefinition example, adding only the Secret references", () => {
     const instance = instanceFromDefinition({ ...seedInstance, metadata: { ...seedInstance.metadata, labels } });
     expect(instance).toMatchObject({
       instanceId: labels[bdkLabels.instanceId],
@@ -53,7 +53,7 @@ describe('instanceFromDefinition and instanceSpecFromRequest', () => {
     });
   });
 
-  it("maps the seed's status: phase, replica counts and conditions", () => {
+  it("maps the spec's status: phase, replica counts and conditions", () => {
     const status = instanceFromDefinition(seedInstance).status;
     expect(status).toMatchObject({ phase: 'Ready', deploymentStatus: { readyReplicas: 2, totalReplicas: 2 } });
     expect(status?.conditions.map((condition) => [condition.type, condition.status])).toEqual([['DeploymentReady', 'True']]);
@@ -66,7 +66,7 @@ describe('instanceFromDefinition and instanceSpecFromRequest', () => {
     expect(instanceFromDefinition(unreconciled as BookInstanceDefinition).status?.phase).toBe('Pending');
   });
 
-  it("stores the seed's POST /api/v1/books/{book_id}/instances body with references in place of values", () => {
+  it("stores the spec's POST /api/v1/books/{book_id}/instances body with references in place of values", () => {
     const request = fromJson(CreateBookInstanceRequestSchema, {
       customer_namespace: 'customer-acme',
       organization_id: 'org-uuid-123',
