@@ -1,8 +1,8 @@
-// The app images cannot be built here (no Docker engine), so what the charts rely on is read from apps/Dockerfile,
-// the one Dockerfile of the three apps: the apps its APP accepts (exactly those with a chart; its check is run with
-// a real shell), the pinned Node, a numeric non-root user each chart's runAsUser matches, the ports each chart
-// probes and exposes, the app's own bundle with the npm packages it imports at run time, and a build context
-// without local state.
+// e2e/containers builds the app images and runs them; this reads statically from apps/Dockerfile, the one
+// Dockerfile of the three apps, what the charts rely on: the apps its APP accepts (exactly those with a chart; its
+// check is run with a real shell), the pinned Node, a numeric non-root user each chart's runAsUser matches, the
+// ports each chart probes and exposes, the app's own bundle with the npm packages it imports at run time, and a
+// build context without local state.
 import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { workspaceRoot } from '@bdk/testing';
@@ -57,9 +57,10 @@ describe('apps/Dockerfile', () => {
   const position = (of: Stage | undefined, keyword: string, args: string | RegExp) =>
     (of?.instructions ?? []).findIndex((i) => i.keyword === keyword && (typeof args === 'string' ? i.args === args : args.test(i.args)));
 
-  it('builds and runs on the Node version package.json pins, slim', () => {
+  it('builds and runs on the Node version package.json pins, slim, from one base image a build argument can replace', () => {
     expect(args['NODE_VERSION']).toBe(packageJson.devDependencies['node']);
-    for (const s of all) expect(s.from).toBe('node:${NODE_VERSION}-slim');
+    expect(args['NODE_IMAGE']).toBe('node:${NODE_VERSION}-slim');
+    for (const s of all) expect(s.from).toBe('${NODE_IMAGE}');
   });
 
   describe('its APP check (the app stage), run with a real shell', () => {
