@@ -3,8 +3,9 @@
 # reachable here, so no base image can be pulled: they are made from Debian's packages and the pinned binaries).
 #
 #   docker.sh install   installs docker.io (dockerd, containerd, runc) and debootstrap from Debian when missing (root)
-#   docker.sh start     starts dockerd unless one answers already (vfs, no iptables, no bridge: containers use the
-#                       host network), its data root, log and pid file in .tools/docker/
+#   docker.sh start     starts dockerd unless one answers already (overlay2, or vfs where overlayfs cannot mount; no
+#                       iptables, no bridge: containers use the host network), its data root, log and pid file in
+#                       .tools/docker/ and .tools/logs/
 #   docker.sh images    start, then builds each base image its versions lack (a stamp label, checked with
 #                       `docker image inspect`):
 #                         bdk-local/node:<NODE_VERSION>-slim  stands in for node:<NODE_VERSION>-slim (apps/Dockerfile)
@@ -55,6 +56,26 @@ engine_answers() {
   docker info >/dev/null 2>&1
 }
 
+# overlay2 where the kernel mounts overlayfs on the data root's filesystem: vfs copies the whole filesystem for
+# every build step and container (gigabytes and minutes for an npm ci layer). vfs where it does not, which works
+# everywhere. BDK_DOCKER_STORAGE_DRIVER chooses.
+storage_driver() {
+  if [[ -n "${BDK_DOCKER_STORAGE_DRIVER:-}" ]]; then
+    echo "$BDK_DOCKER_STORAGE_DRIVER"
+    return
+  fi
+  local probe="$docker_dir/overlay-probe"
+  rm -rf "$probe"
+  mkdir -p "$probe"/{lower,upper,work,merged}
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" "$probe/merged" 2>/dev/null; then
+    umount "$probe/merged"
+    echo overlay2
+  else
+    echo vfs
+  fi
+  rm -rf "$probe"
+}
+
 start_engine() {
   command -v dockerd >/dev/null 2>&1 || fail "dockerd is not installed: run tools/toolchain/docker.sh install (as root)"
   if engine_answers; then
@@ -62,10 +83,11 @@ start_engine() {
   fi
   [[ $(id -u) -eq 0 ]] || fail "no Docker Engine answers, and starting dockerd needs root"
   mkdir -p "$docker_dir/data" "$logs"
-  echo "toolchain: starting dockerd (data $docker_dir/data, log $logs/dockerd.log)"
-  # vfs: no overlay mounts are needed (works inside any container or VM); no iptables and no bridge: this machine
-  # has no netfilter to spare, so containers run on the host network.
-  nohup dockerd --storage-driver vfs --iptables=false --ip-masq=false --bridge=none \
+  local driver
+  driver=$(storage_driver)
+  echo "toolchain: starting dockerd (storage driver $driver, data $docker_dir/data, log $logs/dockerd.log)"
+  # No iptables and no bridge: this machine has no netfilter to spare, so containers run on the host network.
+  nohup dockerd --storage-driver "$driver" --iptables=false --ip-masq=false --bridge=none \
     --data-root "$docker_dir/data" --pidfile "$docker_dir/dockerd.pid" >>"$logs/dockerd.log" 2>&1 &
   for _ in $(seq 1 120); do
     engine_answers && return
