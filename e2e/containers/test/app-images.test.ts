@@ -13,6 +13,7 @@ import {
   descriptorSetPath,
   freePort,
   markDeploymentReady,
+  renderEnvoyConfig,
   seedCreateBookRequest,
   seedCreateInstanceRequest,
   seedWebhookBody,
@@ -23,7 +24,7 @@ import {
   type KubeEnv,
   type PlatformIdentity,
 } from '@bdk/testing';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +32,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { startContainer, untilContainerReady, type RunningContainer } from './support/containers.js';
 import { docker, dockerOk, newRunId, removeRunContainers, runLabel } from './support/docker-cli.js';
-import { renderEnvoyConfig } from './support/envoy-config.js';
 import { appImage, apps, baseImages, buildAppImage, type App } from './support/images.js';
 
 const runId = newRunId();
@@ -162,7 +162,15 @@ describe("the spec's sequence through the containers", () => {
     const dir = path.join(workDir, name);
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o755);
-    const rendered = await renderEnvoyConfig(config, path.join(dir, 'envoy.yaml'), upstreams, port);
+    // The descriptor set where the charts mount it (/etc/bdk/proto), mounted there below.
+    const first = config === 'envoy/gateway.yaml' ? 'http' : 'rest';
+    const rendered = await renderEnvoyConfig({
+      config,
+      upstreams,
+      ...(port === undefined ? {} : { listenerPorts: { [first]: port } }),
+      descriptorSet: `/etc/bdk/proto/${path.basename(descriptorSetPath())}`,
+    });
+    await writeFile(path.join(dir, 'envoy.yaml'), rendered.yaml, { mode: 0o644 });
     const container = await startContainer({
       name: `bdk-${name}-${runId.slice(0, 8)}`,
       image: baseImages.envoy,
@@ -174,7 +182,7 @@ describe("the spec's sequence through the containers", () => {
     });
     containers[name] = container;
     await untilContainerReady(container, 'envoy admin /ready', async () => (await fetch(`http://127.0.0.1:${rendered.adminPort}/ready`)).status === 200);
-    return Object.values(rendered.ports)[0] ?? 0;
+    return rendered.ports[rendered.firstListener] ?? 0;
   }
 
   beforeAll(async () => {

@@ -43,11 +43,22 @@ interface EnvoyConfig {
   };
 }
 
+export interface RenderedEnvoyConfig {
+  /** The config as YAML, ready to write where Envoy reads it. */
+  readonly yaml: string;
+  readonly adminPort: number;
+  /** Port of each listener, by name. */
+  readonly ports: Record<string, number>;
+  /** Name of the first listener. */
+  readonly firstListener: string;
+}
+
 /**
- * Runs the real Envoy binary with one of the configs in envoy/, changed only where a test must: loopback
- * addresses, free ports and the descriptor path. Resolves once the admin endpoint reports the server live.
+ * One of the configs in envoy/, changed only where a test must: the admin endpoint and every listener on a
+ * loopback port (given by listener name, else free), every endpoint of a named cluster on 127.0.0.1:<its port>, and
+ * the transcoder's descriptor path. An Envoy process (startEnvoy) and an Envoy container alike run what this gives.
  */
-export async function startEnvoy(options: EnvoyOptions): Promise<RunningEnvoy> {
+export async function renderEnvoyConfig(options: EnvoyOptions): Promise<RenderedEnvoyConfig> {
   const config = parse(await readFile(path.join(workspaceRoot, options.config), 'utf8')) as EnvoyConfig;
   const adminPort = await freePort();
   config.admin.address.socket_address = { address: '127.0.0.1', port_value: adminPort };
@@ -66,10 +77,18 @@ export async function startEnvoy(options: EnvoyOptions): Promise<RunningEnvoy> {
     }
   }
   replaceEverywhere(config, 'proto_descriptor', options.descriptorSet ?? descriptorSetPath());
+  return { yaml: stringify(config), adminPort, ports, firstListener: config.static_resources.listeners[0]?.name ?? '' };
+}
 
+/**
+ * Runs the real Envoy binary with one of the configs in envoy/ (renderEnvoyConfig). Resolves once the admin
+ * endpoint reports the server live.
+ */
+export async function startEnvoy(options: EnvoyOptions): Promise<RunningEnvoy> {
+  const { yaml, adminPort, ports, firstListener } = await renderEnvoyConfig(options);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bdk-envoy-'));
   const file = path.join(dir, path.basename(options.config));
-  await writeFile(file, stringify(config));
+  await writeFile(file, yaml);
   // --disable-hot-restart: several Envoys may run at once, and hot restart would make them share memory.
   const proc = startProcess('envoy', toolPath('envoy'), ['-c', file, '--disable-hot-restart', '--log-level', 'warn']);
   const stop = async () => {
@@ -85,8 +104,7 @@ export async function startEnvoy(options: EnvoyOptions): Promise<RunningEnvoy> {
     await stop();
     throw error;
   }
-  const first = config.static_resources.listeners[0]?.name ?? '';
-  return { ports, adminPort, url: `http://127.0.0.1:${ports[first]}`, process: proc, stop };
+  return { ports, adminPort, url: `http://127.0.0.1:${ports[firstListener]}`, process: proc, stop };
 }
 
 /** Sets every `key` in a parsed config to `value`, however deep (each transcoder filter's descriptor path). */

@@ -1,5 +1,5 @@
 // @bdk/testing: the test harness. Real components on loopback, always torn down.
-export { startEnvoy, type EnvoyOptions, type RunningEnvoy } from './envoy.js';
+export { renderEnvoyConfig, startEnvoy, type EnvoyOptions, type RenderedEnvoyConfig, type RunningEnvoy } from './envoy.js';
 export { crdDirectory, installCrds, loadCrds, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
 export { startApp, type AppPorts, type RunningApp } from './app-process.js';
 export { kubeGet, type KubeResponse } from './kube-request.js';

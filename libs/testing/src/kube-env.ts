@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createCertificateAuthority, createServiceAccountKeys, issueCertificate, type KeyPairFiles } from './certificates.js';
 import { kubeGet } from './kube-request.js';
 import { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
-import { freePort } from './ports.js';
+import { freePort, withFreshPorts } from './ports.js';
 import { waitUntil } from './wait.js';
 import { toolPath, workspaceRoot } from './workspace.js';
 
@@ -44,41 +44,9 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
   };
 
   try {
-    const etcdUrl = await startEtcd(dir, processes);
+    const etcdUrl = await withFreshPorts(() => startEtcd(dir, processes));
     const pki = await createPki(dir);
-    const port = await freePort();
-    const server = `https://127.0.0.1:${port}`;
-    const apiserver = startProcess('kube-apiserver', toolPath('kube-apiserver'), [
-      `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--cert-dir=${dir}`,
-      `--tls-cert-file=${pki.serving.cert}`,
-      `--tls-private-key-file=${pki.serving.key}`,
-      `--client-ca-file=${pki.ca.cert}`,
-      `--service-account-key-file=${pki.serviceAccount.publicKey}`,
-      `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
-      '--service-account-issuer=https://kubernetes.default.svc',
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--authorization-mode=RBAC',
-      '--allow-privileged=true',
-      // One client (the tests) on two cores: fairness queuing only adds start-up work.
-      '--enable-priority-and-fairness=false',
-    ]);
-    processes.push(apiserver);
-
-    const kubeconfigPath = path.join(dir, 'kubeconfig');
-    await writeFile(kubeconfigPath, await adminKubeconfig(server, pki.ca, pki.admin), { mode: 0o600 });
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath);
-    await untilReady(
-      apiserver,
-      waitUntil('kube-apiserver /readyz', async () => (await kubeGet(kubeConfig, '/readyz')).status === 200, {
-        timeoutMs: 120_000,
-        intervalMs: 250,
-      }),
-    );
+    const { server, kubeConfig, kubeconfigPath } = await withFreshPorts(() => startApiserver(dir, processes, etcdUrl, pki));
 
     if (options.installCrds ?? true) await installCrds(kubeConfig);
     return { server, kubeconfigPath, kubeConfig, stop };
@@ -88,7 +56,56 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
   }
 }
 
+/** kube-apiserver on a free loopback port, with an admin kubeconfig for it. */
+async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl: string, pki: Awaited<ReturnType<typeof createPki>>) {
+  const port = await freePort();
+  const server = `https://127.0.0.1:${port}`;
+  const apiserver = startProcess('kube-apiserver', toolPath('kube-apiserver'), [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${dir}`,
+    `--tls-cert-file=${pki.serving.cert}`,
+    `--tls-private-key-file=${pki.serving.key}`,
+    `--client-ca-file=${pki.ca.cert}`,
+    `--service-account-key-file=${pki.serviceAccount.publicKey}`,
+    `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
+    '--service-account-issuer=https://kubernetes.default.svc',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    // One client (the tests) on two cores: fairness queuing only adds start-up work.
+    '--enable-priority-and-fairness=false',
+  ]);
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  await writeFile(kubeconfigPath, await adminKubeconfig(server, pki.ca, pki.admin), { mode: 0o600 });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  await readyOrStopped(
+    apiserver,
+    waitUntil('kube-apiserver /readyz', async () => (await kubeGet(kubeConfig, '/readyz')).status === 200, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    }),
+  );
+  processes.push(apiserver);
+  return { server, kubeconfigPath, kubeConfig };
+}
+
+/** Waits for `ready`; when it fails, the process is stopped before the error goes on (a retry starts afresh). */
+async function readyOrStopped<T>(proc: ManagedProcess, ready: Promise<T>): Promise<T> {
+  try {
+    return await untilReady(proc, ready);
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+}
+
 async function startEtcd(dir: string, processes: ManagedProcess[]): Promise<string> {
+  // A new member each attempt: what a failed start left of its data would name other URLs.
+  await rm(path.join(dir, 'etcd'), { recursive: true, force: true });
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -103,14 +120,14 @@ async function startEtcd(dir: string, processes: ManagedProcess[]): Promise<stri
     '--unsafe-no-fsync',
     '--log-level=warn',
   ]);
-  processes.push(etcd);
-  await untilReady(
+  await readyOrStopped(
     etcd,
     waitUntil('etcd /health', async () => {
       const response = await fetch(`${clientUrl}/health`);
       return response.ok && ((await response.json()) as { health?: string }).health === 'true';
     }),
   );
+  processes.push(etcd);
   return clientUrl;
 }
 
