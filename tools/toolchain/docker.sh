@@ -10,6 +10,8 @@
 #                       `docker image inspect`):
 #                         bdk-local/node:<NODE_VERSION>-slim  stands in for node:<NODE_VERSION>-slim (apps/Dockerfile)
 #                         bdk-local/envoy:<ENVOY_VERSION>     stands in for envoyproxy/envoy (the charts' sidecar)
+#   docker.sh with-images <command>
+#                       images, then runs the command, then stops dockerd again if it started it (the tests' target)
 #   docker.sh stop      stops the dockerd this script started (by its pid file)
 set -Eeuo pipefail
 
@@ -235,6 +237,20 @@ case "${1:-}" in
     build_node_image
     build_envoy_image
     ;;
+  with-images)
+    # The container tests' target: the engine and the base images for the command, and no dockerd left behind by
+    # it (one that was running before stays running).
+    shift
+    install_packages
+    started_here=false
+    engine_answers || started_here=true
+    start_engine
+    if [[ $started_here == true ]]; then trap stop_engine EXIT; fi
+    mkdir -p "$docker_dir" "$logs"
+    build_node_image
+    build_envoy_image
+    "$@"
+    ;;
   names) echo "$node_image $envoy_image" ;;
-  *) fail "usage: docker.sh install|start|images|stop|names" ;;
+  *) fail "usage: docker.sh install|start|images|with-images <command>|stop|names" ;;
 esac
