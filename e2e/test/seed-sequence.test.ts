@@ -5,18 +5,21 @@
 // into its customer namespace; a webhook signed with one organisation's secret reaches only that organisation's
 // book, byte for byte; neither organisation can see, change or trigger the other's; deleting an instance removes
 // what was deployed. The Model Manager and the book's endpoint are external systems: real servers on loopback.
-import { create } from '@bufbuild/protobuf';
-import type { ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { modelmanager } from '@bdk/proto';
 import { issueToken, localAuthDir, organizationPermissions, platformAdminPermissions, readLocalSigningKey } from '@bdk/auth';
-import { markDeploymentReady, seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders, waitUntil } from '@bdk/testing';
+import {
+  markDeploymentReady,
+  seedCreateBookRequest,
+  seedCreateInstanceRequest,
+  seedWebhookBody,
+  seedWebhookHeaders,
+  startBookEndpoint,
+  startModelManager,
+  waitUntil,
+  type ReceivedRequest,
+} from '@bdk/testing';
 import { signPayload } from '@bdk/webhooks';
-import http from 'node:http';
-import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { startStack, type Stack } from './support/local-stack.js';
 
 /** The spec's book, with the webhook integration its BookDefinition example declares (the REST example leaves it out). */
@@ -37,49 +40,11 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const externalBooks = { group: 'bdk.voyager.io', version: 'v1', plural: 'externalbookdefinitions' };
 const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-interface Received {
-  method: string;
-  url: string;
-  contentType: string | undefined;
-  body: Buffer;
-}
-const bookRequests: Received[] = [];
+/** What the book endpoint received (the controller's triggers). */
+let bookRequests: ReceivedRequest[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let stack: Stack;
 let kubeConfig: KubeConfig;
-
-/** A book's HTTP endpoint: records every request, answers 202. */
-async function startBookEndpoint(): Promise<number> {
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      bookRequests.push({ method: request.method ?? '', url: request.url ?? '', contentType: request.headers['content-type'], body: Buffer.concat(chunks) });
-      response.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  return (server.address() as AddressInfo).port;
-}
-
-/** The Model Manager: a real gRPC server with the book's prompts. */
-async function startModelManager(): Promise<number> {
-  const routes = (router: ConnectRouter) =>
-    router.service(modelmanager.PromptService, {
-      getBookPrompts: (request) =>
-        create(modelmanager.GetBookPromptsResponseSchema, {
-          prompts:
-            request.bookName === 'customer-support'
-              ? [{ name: 'triage', version: '3', template: 'Classify the ticket: {{subject}}', model: 'gpt-4o' }]
-              : [],
-        }),
-    });
-  const server = http2.createServer(connectNodeAdapter({ routes }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  return (server.address() as AddressInfo).port;
-}
 
 /** Bearer tokens of the stack's own issuer (what `npm run token` prints). */
 const tokens = { admin: '', acme: '', globex: '', acmeReadOnly: '' };
@@ -106,14 +71,17 @@ function webhook(path: string, secret: string, options: { timestamp?: Date; body
 }
 
 beforeAll(async () => {
-  const bookPort = await startBookEndpoint();
-  const modelManagerPort = await startModelManager();
+  const book = await startBookEndpoint();
+  closers.push(() => book.close());
+  bookRequests = book.requests;
+  const modelManager = await startModelManager();
+  closers.push(() => modelManager.close());
   const { KUBECONFIG: _ownCluster, ...env } = process.env;
   stack = await startStack({
     ...env,
     BDK_LOCAL_SIMULATE_WORKLOADS: 'false', // this test plays the kubelet itself, so it sees Pending first
-    BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${bookPort}/{namespace}/{service}`,
-    BDK_MODEL_MANAGER_URL: `http://127.0.0.1:${modelManagerPort}`,
+    BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${book.port}/{namespace}/{service}`,
+    BDK_MODEL_MANAGER_URL: modelManager.url,
   });
   closers.push(() => stack.stop());
   const key = await readLocalSigningKey(localAuthDir(stack.stateDir));

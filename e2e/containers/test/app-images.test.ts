@@ -2,12 +2,8 @@
 // stands in for node:<version>-slim) and the Envoy image, run as the charts run them (uid 1000 / 101, read-only
 // root filesystem, files mounted read-only) against a real kube-apiserver on loopback. The spec's three requests
 // go through the gateway container and answer as they do through the process-based stack (e2e/test).
-import { create } from '@bufbuild/protobuf';
-import type { ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { modelmanager } from '@bdk/proto';
 import { signPayload } from '@bdk/webhooks';
 import {
   descriptorSetPath,
@@ -19,15 +15,15 @@ import {
   seedWebhookBody,
   seedWebhookHeaders,
   setUpPlatformIdentity,
+  startBookEndpoint,
   startKubeEnv,
+  startModelManager,
   waitUntil,
   type KubeEnv,
   type PlatformIdentity,
+  type ReceivedRequest,
 } from '@bdk/testing';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startContainer, untilContainerReady, type RunningContainer } from './support/containers.js';
@@ -113,33 +109,9 @@ describe("the spec's sequence through the containers", () => {
   let kube: KubeEnv;
   let identity: PlatformIdentity;
   let gatewayUrl = '';
-  const bookRequests: { url: string; body: string }[] = [];
+  /** What the book endpoint received (the controller's triggers). */
+  let bookRequests: ReceivedRequest[] = [];
   const containers: Partial<Record<App | 'library-sidecar' | 'router-sidecar' | 'gateway', RunningContainer>> = {};
-
-  async function startBookEndpoint(): Promise<number> {
-    const server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        bookRequests.push({ url: request.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(202).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => server.close(resolve)));
-    return (server.address() as AddressInfo).port;
-  }
-
-  async function startModelManager(): Promise<number> {
-    const routes = (router: ConnectRouter) =>
-      router.service(modelmanager.PromptService, {
-        getBookPrompts: () => create(modelmanager.GetBookPromptsResponseSchema, { prompts: [{ name: 'triage', version: '3', template: 'Classify the ticket: {{subject}}', model: 'gpt-4o' }] }),
-      });
-    const server = http2.createServer(connectNodeAdapter({ routes }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => server.close(resolve)));
-    return (server.address() as AddressInfo).port;
-  }
 
   /** An app container with the environment the local stack gives the app, its files mounted at the same paths. */
   async function startAppContainer(app: App, env: Record<string, string>, files: string[]): Promise<{ grpcPort: number }> {
@@ -190,8 +162,12 @@ describe("the spec's sequence through the containers", () => {
     closers.push(() => kube.stop());
     await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
     identity = await setUpPlatformIdentity(kube.kubeConfig, { directory: workDir, namespace });
-    const bookPort = await startBookEndpoint();
-    const modelManagerPort = await startModelManager();
+    const book = await startBookEndpoint();
+    closers.push(() => book.close());
+    bookRequests = book.requests;
+    const bookPort = book.port;
+    const modelManager = await startModelManager();
+    closers.push(() => modelManager.close());
 
     // The apps run as uid 1000: the files they read are theirs to read (a pod's fsGroup does this in a cluster).
     const authConfig = JSON.parse(await readFile(identity.authConfigFile, 'utf8')) as { issuers: { jwksFile: string }[] };
@@ -205,7 +181,7 @@ describe("the spec's sequence through the containers", () => {
     const controllerUrl = `http://127.0.0.1:${controller.grpcPort}`;
     const library = await startAppContainer(
       'library-service',
-      { ...identity.env.library, BDK_CONTROLLER_URL: controllerUrl, BDK_WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`, BDK_MODEL_MANAGER_URL: `http://127.0.0.1:${modelManagerPort}` },
+      { ...identity.env.library, BDK_CONTROLLER_URL: controllerUrl, BDK_WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`, BDK_MODEL_MANAGER_URL: modelManager.url },
       [identity.authConfigFile, jwksFile, libraryToken],
     );
     const router = await startAppContainer('webhook-router', { ...identity.env.router, BDK_CONTROLLER_URL: controllerUrl }, [identity.authConfigFile, jwksFile, routerToken]);
@@ -275,6 +251,6 @@ describe("the spec's sequence through the containers", () => {
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     expect(delivered.json).toMatchObject({ processed: true, routed_to: expect.stringMatching(new RegExp(`^${customerNamespace}/`)) });
-    expect(bookRequests).toContainEqual({ url: `/${customerNamespace}/${workload}/webhooks/zendesk`, body: seedWebhookBody });
+    expect(bookRequests.map(({ url, body }) => ({ url, body: body.toString('utf8') }))).toContainEqual({ url: `/${customerNamespace}/${workload}/webhooks/zendesk`, body: seedWebhookBody });
   });
 });

@@ -2,6 +2,14 @@
 export { renderEnvoyConfig, startEnvoy, type EnvoyOptions, type RenderedEnvoyConfig, type RunningEnvoy } from './envoy.js';
 export { crdDirectory, installCrds, loadCrds, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
 export { startApp, type AppPorts, type RunningApp } from './app-process.js';
+export {
+  specBookPrompts,
+  startBookEndpoint,
+  startModelManager,
+  type BookEndpoint,
+  type ModelManager,
+  type ReceivedRequest,
+} from './external-systems.js';
 export { kubeGet, type KubeResponse } from './kube-request.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 export { freePort } from './ports.js';
