@@ -1,7 +1,7 @@
 // What every DeliveryStore back end must do, as one suite each back end's test file runs against its real storage
 // (a SQLite file; a real nats-server). Times are real and short: the NATS back end lets the broker hold retries
 // back, so a store cannot be handed a fake clock.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidv7 } from '../src/delivery/uuidv7.js';
