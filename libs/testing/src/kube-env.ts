@@ -1,4 +1,5 @@
 import { ApiextensionsV1Api, KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,13 @@ export interface KubeEnvOptions {
   installCrds?: boolean;
   /** Keep files somewhere other than a new temp dir (the local stack keeps them in .local-stack/). */
   directory?: string;
+  /**
+   * Keep the cluster's state in `directory` across stop() and the next start (default false: every start is a new
+   * cluster). etcd's data is reused and written with fsync, and the service-account signing key is reused, so
+   * ServiceAccount tokens issued before a restart stay valid; the certificates and the kubeconfig are issued anew
+   * each start (they are valid for a day and name nothing stored).
+   */
+  persistent?: boolean;
 }
 
 /**
@@ -35,6 +43,8 @@ export interface KubeEnvOptions {
  * is no kubelet or controller-manager: nothing schedules pods, and tests write workload status themselves.
  */
 export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEnv> {
+  const persistent = options.persistent ?? false;
+  if (persistent && !options.directory) throw new Error('startKubeEnv: persistent needs a directory to keep the state in');
   const dir = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'bdk-kube-')));
   const processes: ManagedProcess[] = [];
   const stop = async () => {
@@ -44,8 +54,8 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
   };
 
   try {
-    const etcdUrl = await withFreshPorts(() => startEtcd(dir, processes));
-    const pki = await createPki(dir);
+    const etcdUrl = await withFreshPorts(() => startEtcd(dir, processes, persistent));
+    const pki = await createPki(dir, persistent);
     const { server, kubeConfig, kubeconfigPath } = await withFreshPorts(() => startApiserver(dir, processes, etcdUrl, pki));
 
     if (options.installCrds ?? true) await installCrds(kubeConfig);
@@ -103,9 +113,10 @@ async function readyOrStopped<T>(proc: ManagedProcess, ready: Promise<T>): Promi
   }
 }
 
-async function startEtcd(dir: string, processes: ManagedProcess[]): Promise<string> {
-  // A new member each attempt: what a failed start left of its data would name other URLs.
-  await rm(path.join(dir, 'etcd'), { recursive: true, force: true });
+async function startEtcd(dir: string, processes: ManagedProcess[], persistent: boolean): Promise<string> {
+  // A throw-away cluster is a new member each attempt. Kept data is reused whatever URLs it names: a single-member
+  // cluster starts on new ports all the same.
+  if (!persistent) await rm(path.join(dir, 'etcd'), { recursive: true, force: true });
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -116,8 +127,8 @@ async function startEtcd(dir: string, processes: ManagedProcess[]): Promise<stri
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${peerUrl}`,
     `--initial-cluster=default=${peerUrl}`,
-    // Throw-away data: durability only costs time.
-    '--unsafe-no-fsync',
+    // Throw-away data: durability only costs time. Kept data must survive a crash of the machine too.
+    ...(persistent ? [] : ['--unsafe-no-fsync']),
     '--log-level=warn',
   ]);
   await readyOrStopped(
@@ -131,7 +142,7 @@ async function startEtcd(dir: string, processes: ManagedProcess[]): Promise<stri
   return clientUrl;
 }
 
-async function createPki(dir: string) {
+async function createPki(dir: string, persistent: boolean) {
   const ca = await createCertificateAuthority(dir, 'bdk-test-ca');
   const serving = await issueCertificate(dir, ca, {
     name: 'apiserver',
@@ -146,7 +157,10 @@ async function createPki(dir: string) {
     organizations: ['system:masters'],
     usage: 'client',
   });
-  const serviceAccount = await createServiceAccountKeys(dir);
+  // Tokens are signed with this key; a new one would invalidate every token issued before.
+  const keptKeys = { publicKey: path.join(dir, 'sa.pub'), privateKey: path.join(dir, 'sa.key') };
+  const reuse = persistent && existsSync(keptKeys.publicKey) && existsSync(keptKeys.privateKey);
+  const serviceAccount = reuse ? keptKeys : await createServiceAccountKeys(dir);
   return { ca, serving, admin, serviceAccount };
 }
 
