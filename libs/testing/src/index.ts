@@ -12,6 +12,7 @@ export {
 } from './external-systems.js';
 export { kubeGet, type KubeResponse } from './kube-request.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
+export { startNatsServer, type NatsServerOptions, type RunningNatsServer } from './nats-server.js';
 export { freePort } from './ports.js';
 export { controllerAudience, platformServiceAccounts, setUpPlatformIdentity, type PlatformIdentity, type PlatformIdentityOptions } from './platform-identity.js';
 export { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders } from './seed-examples.js';
