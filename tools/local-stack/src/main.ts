@@ -1,28 +1,55 @@
 // `npm start`: BDK on this machine. A Kubernetes API (etcd + kube-apiserver on loopback with BDK's CRDs) or the
 // cluster $KUBECONFIG names; the three apps; the Envoy sidecars of library-service and webhook-router; and the
-// Envoy gateway on 127.0.0.1:8080 serving the spec's REST API. Ctrl-C stops every process it started.
+// Envoy gateway on 127.0.0.1:8080 serving the spec's REST API. Its state (the embedded API's etcd, the token signing
+// key, the router's delivery queue) is kept in the state dir across stops; `--fresh` wipes it first. An app or Envoy
+// that exits on its own is restarted with backoff, as a kubelet would; Ctrl-C, SIGTERM or `npm stop` stops every
+// process it started, in reverse order.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isConflict, loadKubeConfig } from '@bdk/k8s';
-import { freePort, installCrds, setUpPlatformIdentity, startApp, startEnvoy, startKubeEnv, type RunningApp } from '@bdk/testing';
+import {
+  freePort,
+  installCrds,
+  setUpPlatformIdentity,
+  startApp,
+  startEnvoy,
+  startKubeEnv,
+  startNatsServer,
+  type AppPorts,
+  type RunningApp,
+  type RunningEnvoy,
+} from '@bdk/testing';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startBookStandIn } from './book-stand-in.js';
-import { apps, readLocalStackOptions, type AppName } from './options.js';
+import { apps, readLocalStackOptions, type AppName, type LocalStackOptions } from './options.js';
+import { processPidFile, runningStack, stateLayout, wipeState, writePidFile } from './state-dir.js';
+import { supervise, type Supervised } from './supervisor.js';
 import { startWorkloadSimulator } from './workload-simulator.js';
 
-const options = readLocalStackOptions(process.env);
-const bdkNamespace = 'bdk';
 const log = (line: string) => console.log(line);
+
+let options: LocalStackOptions;
+try {
+  options = readLocalStackOptions(process.env, process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(2);
+}
+const layout = stateLayout(options.stateDir);
+const bdkNamespace = 'bdk';
 
 /** Everything started so far, stopped in reverse order. */
 const stopSteps: (() => Promise<unknown>)[] = [];
 let stopping = false;
+let ownsPidFile = false;
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     log('\nstopping the local stack ...');
     for (const step of stopSteps.reverse()) await step().catch(() => undefined);
+    if (ownsPidFile) await rm(layout.pidFile, { force: true });
+    log(`stopped; the state is kept in ${layout.root} (npm start -- --fresh starts from nothing)`);
   }
   process.exit(code);
 }
@@ -34,15 +61,6 @@ function portFor(index: number, offset: number): number | undefined {
   return options.basePort === 0 ? undefined : options.basePort + offset + index;
 }
 
-/** Keep the stack honest: if an app dies, say so and stop the rest. */
-function watchExit(app: string, exited: Promise<number | null>, output: () => string): void {
-  void exited.then((exitCode) => {
-    if (stopping) return;
-    console.error(`${app} exited (code ${exitCode}):\n${output()}`);
-    void stop(1);
-  });
-}
-
 async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
@@ -52,7 +70,29 @@ async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<vo
   }
 }
 
+/** Starts a process under supervision, with a pid file that follows its restarts, and stops it with the stack. */
+async function supervised<T extends RunningApp | RunningEnvoy>(name: string, start: () => Promise<T>): Promise<Supervised<T>> {
+  const handle = await supervise({ name, start, log, onStarted: (started) => writePidFile(processPidFile(layout, name), started.process.pid) });
+  stopSteps.push(async () => {
+    await handle.stop();
+    await rm(processPidFile(layout, name), { force: true });
+  });
+  return handle;
+}
+
 try {
+  const already = await runningStack(layout);
+  if (already !== undefined) {
+    console.error(`a local stack is already running on ${layout.root} (pid ${already}): npm stop stops it`);
+    process.exit(1);
+  }
+  if (options.fresh) {
+    log(`--fresh: removing the kept state in ${layout.root} (books, instances, deliveries; the token signing key stays)`);
+    await wipeState(layout);
+  }
+  await writePidFile(layout.pidFile, process.pid);
+  ownsPidFile = true;
+
   let kubeconfig = options.kubeconfig;
   let kubeConfig: KubeConfig;
   let apiServer = 'from KUBECONFIG';
@@ -61,12 +101,10 @@ try {
     log(`using the cluster in KUBECONFIG (${kubeConfig.getCurrentCluster()?.server}); applying BDK's CRDs`);
     await installCrds(kubeConfig);
   } else {
-    log('starting etcd and kube-apiserver with BDK CRDs ...');
-    const directory = path.join(options.stateDir, 'kube');
-    await rm(directory, { recursive: true, force: true });
-    await mkdir(directory, { recursive: true });
-    const kube = await startKubeEnv({ directory });
-    stopSteps.push(() => rm(directory, { recursive: true, force: true }), () => kube.stop());
+    log(`starting etcd and kube-apiserver with BDK CRDs (state in ${layout.kube}) ...`);
+    await mkdir(layout.kube, { recursive: true });
+    const kube = await startKubeEnv({ directory: layout.kube, persistent: true });
+    stopSteps.push(() => kube.stop());
     kubeconfig = kube.kubeconfigPath;
     kubeConfig = kube.kubeConfig;
     apiServer = kube.server;
@@ -87,6 +125,20 @@ try {
     stopSteps.push(() => simulator.stop());
   }
 
+  // The router's queue: a SQLite file in the state dir, or JetStream in a nats-server whose store is there too.
+  let deliveryEnv: Record<string, string>;
+  let deliveryLine: string;
+  if (options.deliveryStore === 'nats') {
+    const nats = await startNatsServer({ storeDir: layout.nats, ...(portFor(0, 400) === undefined ? {} : { port: portFor(0, 400) }) });
+    stopSteps.push(() => nats.stop());
+    deliveryEnv = { BDK_DELIVERY_STORE: 'nats', BDK_NATS_URL: nats.url };
+    deliveryLine = `NATS JetStream ${nats.url} (store ${layout.nats})`;
+  } else {
+    await mkdir(path.dirname(layout.deliveriesSqlite), { recursive: true });
+    deliveryEnv = { BDK_DELIVERY_STORE: 'sqlite', BDK_DELIVERY_SQLITE_PATH: layout.deliveriesSqlite };
+    deliveryLine = `SQLite ${layout.deliveriesSqlite}`;
+  }
+
   // Who is who: the local JWT issuer for API callers, and the ServiceAccount tokens the library-service and the
   // router present to the controller. The signing key is kept across restarts, so issued tokens stay valid.
   const identity = await setUpPlatformIdentity(kubeConfig, { directory: options.stateDir, namespace: bdkNamespace });
@@ -95,12 +147,12 @@ try {
   stopSteps.push(async () => clearInterval(refresh));
   const gatewayPort = options.gatewayPort === 0 ? await freePort() : options.gatewayPort;
 
-  const running = {} as Record<AppName, RunningApp>;
+  const running = {} as Record<AppName, Supervised<RunningApp>>;
   const envOf = (app: AppName): Record<string, string> => {
     const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: bdkNamespace };
-    const controller = () => ({ BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].grpcPort}` });
+    const controller = () => ({ BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].current.grpcPort}` });
     if (app === 'book-controller') return { ...common, ...identity.env.controller, ...(bookUrlTemplate ? { BDK_BOOK_URL_TEMPLATE: bookUrlTemplate } : {}) };
-    if (app === 'webhook-router') return { ...common, ...identity.env.router, ...controller() };
+    if (app === 'webhook-router') return { ...common, ...identity.env.router, ...controller(), ...deliveryEnv };
     return {
       ...common,
       ...identity.env.library,
@@ -109,48 +161,58 @@ try {
       ...(options.customerNamespacePrefix ? { BDK_CUSTOMER_NAMESPACE_PREFIX: options.customerNamespacePrefix } : {}),
     };
   };
-  // The controller first: the library-service and the router call it.
+  // The controller first: the library-service and the router call it. A restart reuses the ports of the first start:
+  // the sidecars and the other apps point at them.
   for (const app of ['book-controller', 'library-service', 'webhook-router'] as const) {
     const index = apps.indexOf(app);
-    const started = await startApp(app, envOf(app), { grpc: portFor(index, 0), admin: portFor(index, 100) });
-    stopSteps.push(() => started.stop());
-    watchExit(app, started.process.exited, () => started.process.output());
-    running[app] = started;
+    let ports: AppPorts = { grpc: portFor(index, 0), admin: portFor(index, 100) };
+    running[app] = await supervised(app, async () => {
+      const started = await startApp(app, envOf(app), ports);
+      ports = { grpc: started.grpcPort, admin: started.adminPort };
+      return started;
+    });
   }
+
+  /** An Envoy under supervision whose restarts listen where its first start did. */
+  const envoy = (name: string, config: string, upstreams: Record<string, number>, firstPorts: Record<string, number> | undefined) => {
+    let listenerPorts = firstPorts;
+    return supervised(name, async () => {
+      const started = await startEnvoy({ config, upstreams, ...(listenerPorts ? { listenerPorts } : {}) });
+      listenerPorts = { ...started.ports };
+      return started;
+    });
+  };
 
   const sidecars: Partial<Record<AppName, number>> = {};
   for (const app of ['library-service', 'webhook-router'] as const) {
     const port = portFor(apps.indexOf(app), 200);
-    const sidecar = await startEnvoy({
-      config: 'envoy/sidecar.yaml',
-      upstreams: { app_grpc: running[app].grpcPort },
-      ...(port === undefined ? {} : { listenerPorts: { rest: port } }),
-    });
-    stopSteps.push(() => sidecar.stop());
-    watchExit(`${app} envoy sidecar`, sidecar.process.exited, () => sidecar.process.output());
-    sidecars[app] = sidecar.ports['rest'];
+    const sidecar = await envoy(`${app} envoy sidecar`, 'envoy/sidecar.yaml', { app_grpc: running[app].current.grpcPort }, port === undefined ? undefined : { rest: port });
+    sidecars[app] = sidecar.current.ports['rest'];
   }
 
-  const gateway = await startEnvoy({
-    config: 'envoy/gateway.yaml',
-    upstreams: { library_service: sidecars['library-service'] ?? 0, webhook_router: sidecars['webhook-router'] ?? 0 },
-    listenerPorts: { http: gatewayPort },
-  });
-  stopSteps.push(() => gateway.stop());
-  watchExit('envoy gateway', gateway.process.exited, () => gateway.process.output());
+  const gateway = await envoy(
+    'envoy gateway',
+    'envoy/gateway.yaml',
+    { library_service: sidecars['library-service'] ?? 0, webhook_router: sidecars['webhook-router'] ?? 0 },
+    { http: gatewayPort },
+  );
 
   log('\nBDK local stack is up:');
-  log(`  REST gateway     ${gateway.url}/api/v1/books   ${gateway.url}/api/v1/webhooks/{source}`);
+  log(`  REST gateway     ${gateway.current.url}/api/v1/books   ${gateway.current.url}/api/v1/webhooks/{source}`);
   log(`  Kubernetes API   ${apiServer}   export KUBECONFIG=${kubeconfig}`);
   for (const app of apps) {
+    const { grpcPort, adminPort } = running[app].current;
     const sidecar = sidecars[app] ? `   REST sidecar http://127.0.0.1:${sidecars[app]}` : '';
-    log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${running[app].grpcPort}   metrics http://127.0.0.1:${running[app].adminPort}/metrics${sidecar}`);
+    log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${grpcPort}   metrics http://127.0.0.1:${adminPort}/metrics${sidecar}`);
   }
+  log(`  delivery queue   ${deliveryLine}`);
   log(`  book triggers    ${bookUrlTemplate ?? 'the books\' Services (in-cluster URLs)'}`);
   log(`  API tokens       TOKEN=$(npm run --silent token -- --org <organisation>)   (--admin adds books:publish); send "Authorization: Bearer $TOKEN"`);
   log('  webhooks         each instance has its own signing secret: see "webhooks" in the answer of its creation');
   if (options.simulateWorkloads && !options.kubeconfig) log('  no kubelet here: book Deployments are marked ready by the workload simulator');
-  log('\nCtrl-C stops everything.');
+  log(`  state            ${layout.root}, kept across restarts (npm start -- --fresh wipes it); pid files in ${layout.runDir}`);
+  log('  crashes          an app or Envoy that exits is restarted with backoff (1 s doubling to 30 s), logged here');
+  log('\nCtrl-C stops everything (or npm stop from another terminal).');
 } catch (error) {
   console.error('the local stack could not start:', error instanceof Error ? error.message : error);
   await stop(1);

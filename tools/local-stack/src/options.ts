@@ -5,14 +5,24 @@ import { workspaceRoot } from '@bdk/testing';
 export const apps = ['library-service', 'book-controller', 'webhook-router'] as const;
 export type AppName = (typeof apps)[number];
 
+/** Where the webhook router keeps its deliveries (BDK_DELIVERY_STORE). */
+export type DeliveryStore = 'sqlite' | 'nats';
+
 export interface LocalStackOptions {
-  /** Files of the embedded Kubernetes API (removed on stop). */
+  /** The stack's state, kept across stops: the embedded API's etcd, the signing key, the router's queue. */
   stateDir: string;
+  /** Wipe the state before starting (`--fresh`, or BDK_LOCAL_FRESH=1). */
+  fresh: boolean;
+  /** The router's delivery store; `nats` also starts a nats-server with its JetStream data in the state dir. */
+  deliveryStore: DeliveryStore;
   /** A cluster to use instead of the embedded API. */
   kubeconfig: string | undefined;
   /** The gateway's port on 127.0.0.1 (0: any free port). */
   gatewayPort: number;
-  /** First of the apps' gRPC ports; admin ports are +100, sidecar REST ports +200 (0: free ports). */
+  /**
+   * First of the apps' gRPC ports; admin ports are +100, sidecar REST ports +200, the book stand-in +300 and
+   * nats-server +400 (0: free ports).
+   */
   basePort: number;
   /** Stand in for what only a real cluster has: book pods that become ready and answer triggers. */
   simulateWorkloads: boolean;
@@ -22,10 +32,20 @@ export interface LocalStackOptions {
   customerNamespacePrefix: string | undefined;
 }
 
-/** `npm start`'s settings, all from the environment (documented in the README). */
-export function readLocalStackOptions(env: NodeJS.ProcessEnv): LocalStackOptions {
+const truthy = (value: string | undefined) => value !== undefined && /^(1|true|yes)$/i.test(value);
+
+/** `npm start`'s settings, from the environment and its arguments (documented in the README); a bad one throws. */
+export function readLocalStackOptions(env: NodeJS.ProcessEnv, args: readonly string[] = []): LocalStackOptions {
+  const unknown = args.filter((arg) => arg !== '--fresh');
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}: npm start takes only --fresh (wipe the kept state first)`);
+  const deliveryStore = env['BDK_LOCAL_DELIVERY_STORE'] || 'sqlite';
+  if (deliveryStore !== 'sqlite' && deliveryStore !== 'nats') {
+    throw new Error(`BDK_LOCAL_DELIVERY_STORE is ${deliveryStore}: use sqlite (the default) or nats`);
+  }
   return {
-    stateDir: env['BDK_LOCAL_STACK_DIR'] ?? path.join(workspaceRoot, '.local-stack'),
+    stateDir: path.resolve(env['BDK_LOCAL_STACK_DIR'] || path.join(workspaceRoot, '.local-stack')),
+    fresh: args.includes('--fresh') || truthy(env['BDK_LOCAL_FRESH']),
+    deliveryStore,
     kubeconfig: env['KUBECONFIG'] || undefined,
     gatewayPort: envPort(env, 'BDK_GATEWAY_PORT', 8080),
     basePort: envPort(env, 'BDK_GRPC_BASE_PORT', 9091),
