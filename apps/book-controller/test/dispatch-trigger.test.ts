@@ -28,6 +28,7 @@ let client: Client<typeof BookControllerService>;
 let instance: BookInstanceDefinition;
 const received: Received[] = [];
 let answer = 200;
+let answerHeaders: Record<string, string> = {};
 
 beforeAll(async () => {
   // The book: records every request and answers with the status the test chose.
@@ -36,7 +37,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
-      response.writeHead(answer, { 'content-type': 'application/json' }).end('{"accepted":true}');
+      response.writeHead(answer, { 'content-type': 'application/json', ...answerHeaders }).end('{"accepted":true}');
     });
   });
   await new Promise<void>((resolve) => bookServer?.listen(0, '127.0.0.1', resolve));
@@ -67,6 +68,7 @@ afterAll(async () => {
 beforeEach(() => {
   received.length = 0;
   answer = 200;
+  answerHeaders = {};
 });
 
 // Bytes a re-serializing hop would change: odd spacing, key order, a non-ASCII character.
@@ -125,6 +127,14 @@ describe('DispatchTrigger', () => {
     answer = 503;
     const [result] = (await client.dispatchTrigger(request())).results;
     expect(result).toMatchObject({ delivered: false, httpStatus: 503, retryable: true, error: 'book answered HTTP 503' });
+  });
+
+  it('passes on the book\u2019s Retry-After with a 429, and tells the book which attempt this is', async () => {
+    answer = 429;
+    answerHeaders = { 'retry-after': '120' };
+    const [result] = (await client.dispatchTrigger({ ...request(), attempt: 3 })).results;
+    expect(result).toMatchObject({ delivered: false, httpStatus: 429, retryable: true, retryAfterSeconds: 120 });
+    expect(received[0]?.headers['x-bdk-attempt']).toBe('3');
   });
 
   it('reports a 4xx from the book as not delivered and not retryable', async () => {

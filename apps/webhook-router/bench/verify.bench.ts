@@ -9,7 +9,7 @@ import { create } from '@bufbuild/protobuf';
 import { randomUUID } from 'node:crypto';
 import { WebhookSubscriberSchema, type WebhookSubscriber } from '@bdk/proto';
 import { generateSigningSecret, signatureSchemes, signPayload, type SignatureScheme } from '@bdk/webhooks';
-import { verifyAgainstSubscribers } from '../src/subscriber-verification.js';
+import { verifyAgainstSubscribers } from '../src/intake/subscriber-verification.js';
 
 const subscriberCount = Number(process.argv[2] ?? 1_000);
 if (!Number.isInteger(subscriberCount) || subscriberCount < 1) {

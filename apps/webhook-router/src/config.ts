@@ -1,15 +1,40 @@
 // webhook-router settings beyond the shared ones (ports, namespace) and the authentication file, read once at
-// start-up.
+// start-up. Every bad value stops the process with the variable named.
 import { ConfigError, envString, readControllerConnection, type ControllerConnection } from '@bdk/service-runtime';
+import { defaultRetrySchedule, parseRetrySchedule } from './delivery/retry-policy.js';
+import type { BucketLimit } from './intake/token-buckets.js';
+
+export type DeliveryStoreConfig =
+  /** One file; one router replica. */
+  | { kind: 'sqlite'; path: string }
+  /** JetStream; any number of router replicas. */
+  | { kind: 'nats'; servers: string[] };
 
 export interface RouterConfig extends ControllerConnection {
-  /** Deadline of one controller call; DispatchTrigger posts to every target within it. */
+  /** Deadline of one controller call; DispatchTrigger posts to the target within it. */
   controllerTimeoutMs: number;
   /** How far a signed timestamp may be from now, for the schemes that sign one (replay protection). */
   timestampToleranceSeconds: number;
   /** How long a source's (or an instance's) subscribers are reused before the controller is asked again. */
   subscriberCacheMs: number;
+  store: DeliveryStoreConfig;
+  /** How long the sender waits for the first attempt before it is answered `processed: false`. */
+  firstAttemptBudgetMs: number;
+  /** Delays between attempts; one attempt more than delays, then the dead-letter queue. */
+  retryDelaysMs: number[];
+  /** How long finished deliveries (payloads included) are kept. */
+  retentionHours: number;
+  /** How long a sender's delivery id is remembered for de-duplication. */
+  idempotencyWindowHours: number;
+  /** Owed (webhook, target) pairs above which webhooks are refused with 503. */
+  maxPending: number;
+  /** Attempts in flight at once. */
+  concurrency: number;
+  sourceLimit: BucketLimit;
+  organizationLimit: BucketLimit;
 }
+
+export const defaultSqlitePath = '/var/lib/bdk/webhook-router/deliveries.sqlite';
 
 export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
   const { controllerUrl, controllerTokenFile } = readControllerConnection(env);
@@ -20,7 +45,56 @@ export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
   // Long enough that a burst to one source costs one controller call; short enough that a new instance or a
   // revoked secret takes effect within seconds. 0 asks on every webhook.
   const subscriberCacheMs = wholeNumber(env, 'BDK_WEBHOOK_SUBSCRIBER_CACHE_MS', 5_000, 0, 60_000, 'milliseconds');
-  return { controllerUrl, controllerTimeoutMs, controllerTokenFile, timestampToleranceSeconds, subscriberCacheMs };
+
+  const kind = envString(env, 'BDK_DELIVERY_STORE', 'sqlite');
+  let store: DeliveryStoreConfig;
+  if (kind === 'sqlite') {
+    store = { kind, path: envString(env, 'BDK_DELIVERY_SQLITE_PATH', defaultSqlitePath) };
+  } else if (kind === 'nats') {
+    const servers = envString(env, 'BDK_NATS_URL', '')
+      .split(',')
+      .map((server) => server.trim())
+      .filter(Boolean);
+    if (servers.length === 0) throw new ConfigError('BDK_NATS_URL must name the NATS servers (nats://host:4222, comma-separated) when BDK_DELIVERY_STORE=nats');
+    for (const server of servers) {
+      if (!/^(nats|tls):\/\/[^\s/]+$/.test(server)) throw new ConfigError(`BDK_NATS_URL: "${server}" is not a nats:// or tls:// server address`);
+    }
+    store = { kind, servers };
+  } else {
+    throw new ConfigError(`BDK_DELIVERY_STORE must be sqlite or nats, got "${kind}"`);
+  }
+
+  // Below the controller deadline, so that an answer in time is not cut off; at least a little for the book.
+  const firstAttemptBudgetMs = wholeNumber(env, 'BDK_DELIVERY_FIRST_ATTEMPT_BUDGET_MS', 2_000, 0, 25_000, 'milliseconds');
+  let retryDelaysMs: number[];
+  try {
+    retryDelaysMs = parseRetrySchedule(envString(env, 'BDK_DELIVERY_RETRY_SCHEDULE', defaultRetrySchedule));
+  } catch (error) {
+    throw new ConfigError(`BDK_DELIVERY_RETRY_SCHEDULE ${(error as Error).message}`);
+  }
+  return {
+    controllerUrl,
+    controllerTimeoutMs,
+    controllerTokenFile,
+    timestampToleranceSeconds,
+    subscriberCacheMs,
+    store,
+    firstAttemptBudgetMs,
+    retryDelaysMs,
+    retentionHours: wholeNumber(env, 'BDK_DELIVERY_RETENTION_HOURS', 168, 1, 8_760, 'hours'),
+    idempotencyWindowHours: wholeNumber(env, 'BDK_WEBHOOK_IDEMPOTENCY_WINDOW_HOURS', 24, 1, 720, 'hours'),
+    maxPending: wholeNumber(env, 'BDK_DELIVERY_MAX_PENDING', 100_000, 1, 100_000_000, 'deliveries'),
+    concurrency: wholeNumber(env, 'BDK_DELIVERY_CONCURRENCY', 64, 1, 10_000, 'attempts'),
+    sourceLimit: bucket(env, 'BDK_WEBHOOK_SOURCE'),
+    organizationLimit: bucket(env, 'BDK_WEBHOOK_ORGANIZATION'),
+  };
+}
+
+/** `<prefix>_RATE` webhooks a second (0: unlimited) and `<prefix>_BURST` (default: one second's worth). */
+function bucket(env: NodeJS.ProcessEnv, prefix: string): BucketLimit {
+  const ratePerSecond = wholeNumber(env, `${prefix}_RATE`, 0, 0, 1_000_000, 'webhooks a second');
+  const burst = wholeNumber(env, `${prefix}_BURST`, Math.max(1, ratePerSecond), 1, 10_000_000, 'webhooks');
+  return { ratePerSecond, burst };
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, unit: string): number {

@@ -3,7 +3,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { WebhookSubscriber } from '@bdk/proto';
 import type { ControllerClient } from '@bdk/service-runtime';
-import type { SubscriberKey } from './subscriber-cache.js';
+import type { SubscriberKey } from './intake/subscriber-cache.js';
 
 export type { ControllerClient };
 

@@ -7,6 +7,8 @@ export const routerMethodPermissions: MethodPermissions = {
   [WebhookService.typeName]: {
     [WebhookService.method.deliverWebhook.localName]: 'public',
     [WebhookService.method.listDeliveries.localName]: permissions.deliveriesRead,
+    [WebhookService.method.getDelivery.localName]: permissions.deliveriesRead,
     [WebhookService.method.replayDelivery.localName]: permissions.deliveriesReplay,
+    [WebhookService.method.replayDeliveries.localName]: permissions.deliveriesReplay,
   },
 };

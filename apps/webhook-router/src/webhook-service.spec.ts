@@ -12,11 +12,19 @@ import {
 } from '@bdk/proto';
 import { createLogger } from '@bdk/service-runtime';
 import { generateSigningSecret, signPayload, type SignatureScheme } from '@bdk/webhooks';
-import { DeliveryLog } from './delivery-log.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeliveryStore } from './delivery/delivery-store.js';
+import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
+import { openSqliteDeliveryStore } from './delivery/sqlite-store.js';
+import { createSubscriberCache } from './intake/subscriber-cache.js';
+import { TokenBuckets, type BucketLimit } from './intake/token-buckets.js';
+import type { WebhookOutcome } from './intake/webhook-metrics.js';
+import { unauthenticatedMessage } from './intake/webhook-intake.js';
 import { routerMethodPermissions } from './method-permissions.js';
-import { createSubscriberCache } from './subscriber-cache.js';
-import type { WebhookOutcome } from './webhook-metrics.js';
-import { unauthenticatedMessage, webhookService } from './webhook-service.js';
+import { webhookService } from './webhook-service.js';
 
 const payload = Buffer.from('{"ticket":{"id":"12345","subject":"Login issue"}}');
 const acmeSecret = generateSigningSecret();
@@ -45,7 +53,13 @@ let dispatched: DispatchTriggerRequest[];
 let dispatchAnswer: (request: DispatchTriggerRequest) => unknown;
 let counted: [string, WebhookOutcome][];
 let logLines: string[];
-let deliveries: DeliveryLog;
+let directory: string;
+let store: DeliveryStore;
+let dispatcher: Dispatcher;
+let limits: { source: BucketLimit; organization: BucketLimit; maxPending: number; depth: number };
+let firstAttemptBudgetMs: number;
+/** Every store and dispatcher a test made (a test that changes the limits makes a second router). */
+const opened: { store: DeliveryStore; dispatcher: Dispatcher }[] = [];
 
 const principals: Record<string, Principal> = {
   'acme-reader': { subject: 'alice', issuer: 'https://idp', organizationId: 'org-acme', permissions: new Set([permissions.deliveriesRead]) },
@@ -80,18 +94,43 @@ function router() {
     ),
   );
   const logger = createLogger('test', { write: (line) => logLines.push(line) });
+  // The real store on a temp file and the real dispatcher; a retry schedule of milliseconds.
+  store = openSqliteDeliveryStore({ path: path.join(directory, 'deliveries.sqlite') });
+  dispatcher = createDispatcher({
+    store,
+    controller,
+    policy: { delaysMs: [50, 50], jitter: 0 },
+    attemptTimeoutMs: 1_000,
+    leaseMs: 2_000,
+    concurrency: 8,
+    pollMs: 20,
+    logger,
+    metrics: { attempted: () => undefined, queue: () => undefined },
+  });
+  opened.push({ store, dispatcher });
   const impl = webhookService({
     subscribers: createSubscriberCache({
       load: async (key) => (await controller.listWebhookSubscribers(key)).subscribers,
       ttlMs: 5_000,
       now: () => clock,
     }),
-    controller,
-    controllerTimeoutMs: 1_000,
+    store,
+    dispatcher,
+    concurrency: 8,
+    firstAttemptBudgetMs,
+    leaseMs: 2_000,
+    idempotencyWindowMs: 3_600_000,
+    limits: {
+      perSource: new TokenBuckets(limits.source),
+      perOrganization: new TokenBuckets(limits.organization),
+      maxPending: limits.maxPending,
+      queueDepth: () => limits.depth,
+      noteAccepted: () => undefined,
+    },
+    onReplayed: () => dispatcher.nudge(),
     timestampToleranceSeconds: 300,
     logger,
     metrics: { count: (source, outcome) => counted.push([source, outcome]) },
-    deliveries,
     now: () => new Date(clock),
   });
   return createClient(
@@ -139,11 +178,18 @@ beforeEach(() => {
   });
   counted = [];
   logLines = [];
-  deliveries = new DeliveryLog();
+  directory = mkdtempSync(path.join(tmpdir(), 'bdk-webhook-service-'));
+  limits = { source: { ratePerSecond: 0, burst: 1 }, organization: { ratePerSecond: 0, burst: 1 }, maxPending: 1_000, depth: 0 };
+  firstAttemptBudgetMs = 1_000;
   client = router();
 });
 
-afterEach(() => {
+afterEach(async () => {
+  for (const each of opened.splice(0)) {
+    await each.dispatcher.stop();
+    await each.store.close();
+  }
+  rmSync(directory, { recursive: true, force: true });
   // Whatever happened, no secret and no signature reached a log line.
   const output = logLines.join('\n');
   for (const secret of [acmeSecret, globexSecret]) {
@@ -174,7 +220,7 @@ describe('deliverWebhook', () => {
     expect(request?.targets).toHaveLength(1);
     expect(Buffer.from(request?.payload ?? []).equals(payload)).toBe(true);
     for (const name of [...Object.keys(sign(acmeSecret)), 'authorization']) expect(Object.keys(request?.headers ?? {})).not.toContain(name);
-    expect(counted).toEqual([['zendesk', 'delivered']]);
+    expect(counted).toEqual([['zendesk', 'accepted']]);
     expect(listCalls).toEqual([expect.objectContaining({ source: 'zendesk', instanceId: '' })]);
 
     const other = await deliver('zendesk', sign(globexSecret));
@@ -311,49 +357,144 @@ describe('deliverWebhook', () => {
     expect(dispatchedEvent.challenge).toBeUndefined();
   });
 
-  it('answers processed=false and records the failure when an instance did not accept the webhook', async () => {
+  it('answers processed=false when the book did not take it, and retries it until it does', async () => {
+    let answers = 0;
     dispatchAnswer = (request) => ({
-      results: [{ target: request.targets[0], delivered: false, httpStatus: 500, routedTo: 'customer-acme/support-1-0-0', error: 'book answered 500', retryable: true }],
+      results: [
+        answers++ < 2
+          ? { target: request.targets[0], delivered: false, httpStatus: 503, routedTo: 'customer-acme/support-1-0-0', error: 'book answered HTTP 503', retryable: true }
+          : { target: request.targets[0], delivered: true, httpStatus: 200, routedTo: 'customer-acme/support-1-0-0' },
+      ],
     });
+    dispatcher.start();
     const answer = await deliver('zendesk', sign(acmeSecret));
     expect(answer).toMatchObject({ processed: false, routedTo: 'customer-acme/support-1-0-0' });
-    expect(counted).toEqual([['zendesk', 'failed']]);
-    expect(logLines.join('\n')).toContain('book answered 500');
-    expect(deliveries.list({ organizationId: 'org-acme', pageSize: 10 }).deliveries).toEqual([
-      expect.objectContaining({ state: 'failed', organizationId: 'org-acme', lastError: 'customer-acme/support-1-0-0: book answered 500' }),
+    expect(counted).toEqual([['zendesk', 'accepted']]);
+    await waitForState(answer.webhookId, 'org-acme', 'delivered');
+    // The same webhook id, the next attempt number, every time.
+    expect(dispatched.map((d) => [d.webhookId, d.attempt])).toEqual([
+      [answer.webhookId, 1],
+      [answer.webhookId, 2],
+      [answer.webhookId, 3],
+    ]);
+    const delivery = await store.get('org-acme', answer.webhookId);
+    expect(delivery?.attemptLog.map((a) => a.httpStatus)).toEqual([503, 503, 200]);
+  });
+
+  it('dead-letters at once what the book refuses for good', async () => {
+    dispatchAnswer = (request) => ({
+      results: [{ target: request.targets[0], delivered: false, httpStatus: 422, routedTo: 'customer-acme/support-1-0-0', error: 'book answered HTTP 422', retryable: false }],
+    });
+    const answer = await deliver('zendesk', sign(acmeSecret));
+    expect(answer.processed).toBe(false);
+    expect(await store.get('org-acme', answer.webhookId)).toMatchObject({ state: 'dead_lettered', attempts: 1, lastError: 'book answered HTTP 422' });
+  });
+
+  it('answers within the budget when the book is slow, and records the attempt when it ends', async () => {
+    firstAttemptBudgetMs = 50;
+    client = router();
+    dispatchAnswer = async (request: DispatchTriggerRequest) => {
+      await sleep(300);
+      return { results: [{ target: request.targets[0], delivered: true, httpStatus: 200, routedTo: 'customer-acme/support-1-0-0' }] };
+    };
+    const started = Date.now();
+    const answer = await deliver('zendesk', sign(acmeSecret));
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(answer.processed).toBe(false);
+    await waitForState(answer.webhookId, 'org-acme', 'delivered');
+    expect(dispatched).toHaveLength(1);
+  });
+
+  it('answers a sender’s retry of the same delivery id with the original webhook id, and delivers it once', async () => {
+    const headers = { ...sign(acmeSecret), 'x-webhook-delivery': 'zd-delivery-42' };
+    const first = await deliver('zendesk', headers);
+    const retry = await deliver('zendesk', headers);
+    expect(retry).toMatchObject({ webhookId: first.webhookId, duplicate: true, processed: true, routedTo: 'customer-acme/support-1-0-0' });
+    expect(first.duplicate).toBeUndefined();
+    expect(dispatched).toHaveLength(1);
+    expect(counted).toEqual([
+      ['zendesk', 'accepted'],
+      ['zendesk', 'duplicate'],
     ]);
   });
 
-  it('answers Unavailable when the controller cannot list subscribers or dispatch, and Internal for other failures', async () => {
+  it('answers ResourceExhausted with Retry-After over a source’s or an organisation’s rate limit', async () => {
+    limits.source = { ratePerSecond: 1, burst: 2 };
+    client = router();
+    await deliver('zendesk', sign(acmeSecret));
+    await deliver('zendesk', sign(globexSecret));
+    let retryAfter: string | null = null;
+    const limited = await rejection(
+      client.deliverWebhook(
+        { source: 'zendesk', instanceId: '', body: { contentType: 'application/json', data: payload } },
+        { headers: sign(acmeSecret), onHeader: (h) => (retryAfter = h.get('retry-after')) },
+      ),
+    );
+    expect([limited.code, limited.rawMessage]).toEqual([Code.ResourceExhausted, 'source "zendesk" is over its webhook rate limit; retry after 1 s']);
+    expect(retryAfter ?? limited.metadata.get('retry-after')).toBe('1');
+
+    limits.source = { ratePerSecond: 0, burst: 1 };
+    limits.organization = { ratePerSecond: 1, burst: 1 };
+    client = router();
+    await deliver('zendesk', sign(acmeSecret));
+    const acme = await rejection(deliver('zendesk', sign(acmeSecret)));
+    expect([acme.code, acme.rawMessage]).toEqual([Code.ResourceExhausted, 'the organisation is over its webhook rate limit; retry after 1 s']);
+    // Another organisation on the same source is not held back.
+    expect((await deliver('zendesk', sign(globexSecret))).processed).toBe(true);
+  });
+
+  it('answers Unavailable with Retry-After when the queue is full, and records nothing', async () => {
+    limits.maxPending = 10;
+    limits.depth = 10;
+    client = router();
+    const full = await rejection(deliver('zendesk', sign(acmeSecret)));
+    expect([full.code, full.rawMessage]).toEqual([Code.Unavailable, 'the delivery queue is full; try again later']);
+    expect(full.metadata.get('retry-after')).toBe('30');
+    expect(dispatched).toEqual([]);
+    expect((await store.stats()).pending).toBe(0);
+  });
+
+  it('answers Unavailable when the controller cannot list subscribers, and Internal for other failures', async () => {
     listAnswer = () => {
       throw new ConnectError('connection refused', Code.Unavailable);
     };
     const listing = await rejection(deliver('zendesk', sign(acmeSecret)));
     expect([listing.code, listing.rawMessage]).toEqual([Code.Unavailable, 'the book controller is unavailable; try again later']);
 
-    listAnswer = ({ source }) => subscribersBySource[source] ?? [];
-    clock += 10_000;
-    dispatchAnswer = () => {
-      throw new ConnectError('connection refused', Code.Unavailable);
+    listAnswer = () => {
+      throw new ConnectError('internal detail', Code.InvalidArgument);
     };
-    const dispatching = await rejection(deliver('zendesk', sign(acmeSecret)));
-    expect(dispatching.code).toBe(Code.Unavailable);
-    expect(deliveries.list({ organizationId: 'org-acme', pageSize: 10 }).deliveries).toEqual([
-      expect.objectContaining({ state: 'failed', lastError: 'book controller unavailable: connection refused' }),
-    ]);
-
-    dispatchAnswer = () => {
-      throw new ConnectError('targets[0].name: internal detail', Code.InvalidArgument);
-    };
-    const failing = await rejection(deliver('zendesk', sign(acmeSecret)));
+    const failing = await rejection(deliver('github', sign(acmeSecret, 'github')));
     expect([failing.code, failing.rawMessage]).toEqual([Code.Internal, 'routing the webhook failed']);
     expect(counted).toEqual([
       ['unknown', 'unavailable'],
-      ['zendesk', 'unavailable'],
-      ['zendesk', 'error'],
+      ['unknown', 'error'],
     ]);
   });
+
+  it('accepts the webhook when the controller cannot dispatch, and retries it', async () => {
+    let down = true;
+    dispatchAnswer = (request) => {
+      if (down) throw new ConnectError('connection refused', Code.Unavailable);
+      return { results: [{ target: request.targets[0], delivered: true, httpStatus: 200, routedTo: 'customer-acme/support-1-0-0' }] };
+    };
+    dispatcher.start();
+    const answer = await deliver('zendesk', sign(acmeSecret));
+    expect(answer.processed).toBe(false);
+    expect(await store.get('org-acme', answer.webhookId)).toMatchObject({ state: 'failed', lastError: 'book controller unavailable: connection refused' });
+    down = false;
+    await waitForState(answer.webhookId, 'org-acme', 'delivered');
+  });
 });
+
+async function waitForState(webhookId: string, organizationId: string, state: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if ((await store.get(organizationId, webhookId))?.state === state) return;
+    await sleep(20);
+  }
+  throw new Error(`${webhookId} did not become ${state}: ${JSON.stringify(await store.get(organizationId, webhookId))}`);
+}
 
 describe('listDeliveries', () => {
   const asCaller = (token?: string) => (token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -394,11 +535,72 @@ describe('listDeliveries', () => {
   });
 });
 
-describe('replayDelivery', () => {
-  it('answers Unimplemented only to an authenticated caller with deliveries:replay', async () => {
-    const request = { webhookId: 'w-1' };
+describe('getDelivery', () => {
+  it('shows the caller’s organisation every target and attempt of its delivery, and another organisation nothing', async () => {
+    const answer = await deliver('zendesk', { ...sign(acmeSecret), 'x-webhook-event': 'ticket.created' });
+    const { delivery } = await client.getDelivery({ webhookId: answer.webhookId }, { headers: { authorization: 'Bearer acme-reader' } });
+    expect(delivery).toMatchObject({
+      webhookId: answer.webhookId,
+      state: 'delivered',
+      attempts: 1,
+      contentType: 'application/json',
+      targetStates: [{ instanceId: instanceIds.acme, routedTo: 'customer-acme/support-1-0-0', state: 'delivered', attempts: 1 }],
+      attemptLog: [{ instanceId: instanceIds.acme, routedTo: 'customer-acme/support-1-0-0', httpStatus: 202, error: '' }],
+    });
+    const other = await rejection(client.getDelivery({ webhookId: answer.webhookId }, { headers: { authorization: 'Bearer globex-reader' } }));
+    expect([other.code, other.rawMessage]).toEqual([Code.NotFound, `delivery ${answer.webhookId} not found`]);
+    const bad = await rejection(client.getDelivery({ webhookId: 'w-1' }, { headers: { authorization: 'Bearer acme-reader' } }));
+    expect([bad.code, bad.rawMessage]).toEqual([Code.InvalidArgument, 'webhook_id: must be a webhook id (a UUID) as DeliverWebhook answered it']);
+  });
+});
+
+describe('replayDelivery and replayDeliveries', () => {
+  const replayer = { headers: { authorization: 'Bearer acme-replayer' } };
+
+  it('need a bearer token with deliveries:replay', async () => {
+    const request = { webhookId: '0190f7a2-0000-7000-8000-000000000000' };
     expect((await rejection(client.replayDelivery(request))).code).toBe(Code.Unauthenticated);
     expect((await rejection(client.replayDelivery(request, { headers: { authorization: 'Bearer acme-reader' } }))).code).toBe(Code.PermissionDenied);
-    expect((await rejection(client.replayDelivery(request, { headers: { authorization: 'Bearer acme-replayer' } }))).code).toBe(Code.Unimplemented);
+    expect((await rejection(client.replayDeliveries({}, { headers: { authorization: 'Bearer acme-reader' } }))).code).toBe(Code.PermissionDenied);
+  });
+
+  it('send a dead-lettered delivery again, once the book is fixed, one by id or all by filter', async () => {
+    let fixed = false;
+    dispatchAnswer = (request) => ({
+      results: [
+        fixed
+          ? { target: request.targets[0], delivered: true, httpStatus: 200, routedTo: 'customer-acme/support-1-0-0' }
+          : { target: request.targets[0], delivered: false, httpStatus: 404, routedTo: 'customer-acme/support-1-0-0', error: 'book answered HTTP 404', retryable: false },
+      ],
+    });
+    dispatcher.start();
+    const one = await deliver('zendesk', sign(acmeSecret));
+    const two = await deliver('zendesk', sign(acmeSecret));
+    const three = await deliver('zendesk', sign(acmeSecret));
+    for (const { webhookId } of [one, two, three]) await waitForState(webhookId, 'org-acme', 'dead_lettered');
+
+    fixed = true;
+    const { delivery } = await client.replayDelivery({ webhookId: one.webhookId }, replayer);
+    expect(delivery?.state).toBe('pending');
+    await waitForState(one.webhookId, 'org-acme', 'delivered');
+
+    const bulk = await client.replayDeliveries({ source: 'zendesk' }, replayer);
+    expect(bulk.webhookIds).toEqual([two.webhookId, three.webhookId]);
+    await waitForState(two.webhookId, 'org-acme', 'delivered');
+    await waitForState(three.webhookId, 'org-acme', 'delivered');
+    expect(await client.replayDeliveries({ source: 'zendesk' }, replayer)).toMatchObject({ webhookIds: [] });
+    expect(dispatched.filter((d) => d.webhookId === three.webhookId).map((d) => d.attempt)).toEqual([1, 2]);
+  });
+
+  it('refuse a delivery still being retried, and another organisation’s', async () => {
+    dispatchAnswer = (request) => ({
+      results: [{ target: request.targets[0], delivered: false, httpStatus: 503, routedTo: 'customer-acme/support-1-0-0', error: 'book answered HTTP 503', retryable: true }],
+    });
+    const answer = await deliver('zendesk', sign(acmeSecret));
+    const retrying = await rejection(client.replayDelivery({ webhookId: answer.webhookId }, replayer));
+    expect(retrying.code).toBe(Code.FailedPrecondition);
+    expect(retrying.rawMessage).toContain('is failed: only a dead-lettered or delivered delivery can be replayed');
+    const globex = await deliver('zendesk', sign(globexSecret));
+    expect((await rejection(client.replayDelivery({ webhookId: globex.webhookId }, replayer))).code).toBe(Code.NotFound);
   });
 });

@@ -217,7 +217,10 @@ describe('POST /api/v1/webhooks/{source} through the sidecar', () => {
 
   it('counts webhooks by source and outcome, with sources that have no subscriber as "unknown"', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${router?.adminPort}/metrics`)).text();
-    expect(metrics).toMatch(/bdk_webhooks_total\{source="zendesk",outcome="delivered",service="webhook-router"\} [1-9]/);
+    expect(metrics).toMatch(/bdk_webhooks_total\{source="zendesk",outcome="accepted",service="webhook-router"\} [1-9]/);
+    expect(metrics).toMatch(/bdk_webhook_delivery_attempts_total\{source="zendesk",outcome="delivered",service="webhook-router"\} [1-9]/);
+    expect(metrics).toMatch(/bdk_webhook_delivery_latency_seconds_count\{service="webhook-router",source="zendesk"\} [1-9]/);
+    for (const gauge of ['bdk_webhook_queue_depth', 'bdk_webhook_queue_oldest_age_seconds', 'bdk_webhook_dead_letters']) expect(metrics).toContain(`${gauge}{service="webhook-router"}`);
     expect(metrics).toMatch(/bdk_webhooks_total\{source="zendesk",outcome="unauthenticated",service="webhook-router"\} [1-9]/);
     expect(metrics).toMatch(/bdk_webhooks_total\{source="slack",outcome="url_verification",service="webhook-router"\} 1/);
     expect(metrics).toMatch(/bdk_webhooks_total\{source="unknown",outcome="unauthenticated",service="webhook-router"\} [1-9]/);
@@ -268,7 +271,26 @@ describe('GET /api/v1/webhooks/deliveries and :replay through the sidecar', () =
     expect(stranger.body).toEqual({ deliveries: [], next_page_token: '' });
   });
 
-  it('answers :replay with 401 to a stranger and 501 only to a caller with deliveries:replay', async () => {
+  it('reads one delivery with its targets and attempts, for its organisation only', async () => {
+    const body = Buffer.from(JSON.stringify({ ticket: { id: randomUUID() } }));
+    const accepted = json((await post('zendesk', body, signedBy(acmeZendesk, body))).text);
+    const read = async (token: string | undefined) => {
+      const response = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries/${String(accepted['webhook_id'])}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const acme = await read(await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesRead] }));
+    expect(acme.status).toBe(200);
+    expect(acme.body['delivery']).toMatchObject({
+      webhook_id: accepted['webhook_id'],
+      state: 'delivered',
+      target_states: [{ instance_id: acmeZendesk.instanceId, routed_to: acmeZendesk.routedTo, state: 'delivered', attempts: 1 }],
+      attempt_log: [{ instance_id: acmeZendesk.instanceId, http_status: 202, error: '' }],
+    });
+    const globex = await read(await identity?.token({ organizationId: 'org-globex', permissions: [permissions.deliveriesRead] }));
+    expect([globex.status, globex.body['code']]).toEqual([404, Code.NotFound]);
+  });
+
+  it('answers :replay with 401 to a stranger, 403 without deliveries:replay and 404 for an unknown delivery', async () => {
     const replay = async (token?: string) =>
       (
         await fetch(`${envoy?.url}/api/v1/webhooks/deliveries/${randomUUID()}:replay`, {
@@ -279,14 +301,38 @@ describe('GET /api/v1/webhooks/deliveries and :replay through the sidecar', () =
       ).status;
     expect(await replay()).toBe(401);
     expect(await replay(await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesRead] }))).toBe(403);
-    expect(await replay(await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesReplay] }))).toBe(501);
+    expect(await replay(await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesReplay] }))).toBe(404);
+  });
+
+  it('routes the bulk replay POST /api/v1/webhooks/deliveries:replay, not as a webhook of a source', async () => {
+    const response = await fetch(`${envoy?.url}/api/v1/webhooks/deliveries:replay`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await identity?.token({ organizationId: 'org-acme', permissions: [permissions.deliveriesReplay] })}`,
+      },
+      body: JSON.stringify({ source: 'zendesk', received_after: '2026-01-01T00:00:00Z' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ webhook_ids: [] });
+  });
+});
+
+describe('a sender retrying a delivery', () => {
+  it('gets the original webhook id and the book receives it once', async () => {
+    const body = Buffer.from(JSON.stringify({ ticket: { id: randomUUID() } }));
+    const headers = { ...signedBy(acmeZendesk, body), 'X-Webhook-Delivery': `zd-${randomUUID()}` };
+    const first = json((await post('zendesk', body, headers)).text);
+    const again = json((await post('zendesk', body, headers)).text);
+    expect(again).toMatchObject({ webhook_id: first['webhook_id'], duplicate: true, processed: true });
+    expect(controller?.dispatched.filter((d) => d.webhookId === first['webhook_id'])).toHaveLength(1);
   });
 });
 
 describe('the router\u2019s process', () => {
   it('never writes a signing secret, a signature or a token to its logs', () => {
     const output = router?.process.output() ?? '';
-    expect(output).toContain('"msg":"webhook routed"');
+    expect(output).toContain('"msg":"webhook accepted"');
     expect(output).toContain('"msg":"webhook rejected"');
     for (const subscriber of [globexZendesk, ...Object.values(bySchemes)]) {
       for (const secret of subscriber.secrets) expect(output).not.toContain(secret);

@@ -36,6 +36,13 @@ export function webhook(overrides: Partial<NewDelivery> = {}): NewDelivery {
   };
 }
 
+/** The element at `index`, which the test knows is there. */
+function nth<T>(list: readonly T[], index: number): T {
+  const value = list[index];
+  if (value === undefined) throw new Error(`no element ${index}`);
+  return value;
+}
+
 const attempt = (target: number, httpStatus: number, error = '') => ({ at: new Date(), target, httpStatus, latencyMs: 12, error });
 
 export function describeDeliveryStore(name: string, makeHarness: () => Promise<StoreHarness>): void {
@@ -100,9 +107,9 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         });
         expect(read?.receivedAt.getTime()).toBe(delivery.receivedAt.getTime());
         // The lease of the first attempt runs out with no attempt recorded: the pair is due, with its exact bytes.
-        const [work] = await claimEventually(reopened, delivery.webhookId);
+        const work = nth(await claimEventually(reopened, delivery.webhookId), 0);
         expect(work).toMatchObject({ webhookId: delivery.webhookId, target: 0, attempt: 1, destination: delivery.targets[0], headers: delivery.headers });
-        expect(Buffer.from(work!.payload).equals(Buffer.from(payload))).toBe(true);
+        expect(Buffer.from(work.payload).equals(Buffer.from(payload))).toBe(true);
       });
 
       it('leases the first attempt to the caller: nothing is due until the lease ends', async () => {
@@ -223,7 +230,7 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
           await store.accept(delivery, options);
           made.push(delivery);
         }
-        await store.recordAttempt(made[6]!.webhookId, 0, attempt(0, 200), { state: 'delivered' });
+        await store.recordAttempt(nth(made, 6).webhookId, 0, attempt(0, 200), { state: 'delivered' });
 
         const ids: string[] = [];
         let pageToken = '';
@@ -236,13 +243,13 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         expect(ids).toEqual(made.map((d) => d.webhookId).reverse());
 
         const github = await store.list({ organizationId, source: 'github' }, { pageSize: 50 });
-        expect(github.deliveries.map((d) => d.webhookId)).toEqual([made[5], made[3], made[1]].map((d) => d!.webhookId));
+        expect(github.deliveries.map((d) => d.webhookId)).toEqual([made[5], made[3], made[1]].map((d) => d?.webhookId));
         const delivered = await store.list({ organizationId, state: 'delivered' }, { pageSize: 50 });
-        expect(delivered.deliveries.map((d) => d.webhookId)).toEqual([made[6]!.webhookId]);
+        expect(delivered.deliveries.map((d) => d.webhookId)).toEqual([nth(made, 6).webhookId]);
         const pending = await store.list({ organizationId, state: 'pending' }, { pageSize: 50 });
         expect(pending.deliveries).toHaveLength(6);
         const window = await store.list({ organizationId, receivedAfter: new Date(base + 2_000), receivedBefore: new Date(base + 4_000) }, { pageSize: 50 });
-        expect(window.deliveries.map((d) => d.webhookId)).toEqual([made[3], made[2]].map((d) => d!.webhookId));
+        expect(window.deliveries.map((d) => d.webhookId)).toEqual([made[3], made[2]].map((d) => d?.webhookId));
       });
 
       it('refuses a page token it did not make', async () => {
@@ -294,8 +301,8 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         expect(dead.slice(1, 4).map((d) => d.webhookId)).toEqual(expect.arrayContaining(replayed));
         const rest = await store.replay({ organizationId, source: 'stripe', state: 'dead_lettered', receivedAfter: new Date(base + 1_000) }, 10);
         expect(rest).toHaveLength(1);
-        expect((await store.get(organizationId, dead[0]!.webhookId))?.state).toBe('dead_lettered');
-        expect((await store.get(organizationId, dead[4]!.webhookId))?.state).toBe('dead_lettered');
+        expect((await store.get(organizationId, nth(dead, 0).webhookId))?.state).toBe('dead_lettered');
+        expect((await store.get(organizationId, nth(dead, 4).webhookId))?.state).toBe('dead_lettered');
       });
     });
 
@@ -324,9 +331,9 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         const after = await store.stats();
         expect(after.pending - before.pending).toBe(2);
         expect(after.deadLettered - before.deadLettered).toBe(1);
-        expect(after.pendingByInstance[first.targets[0]!.instanceId]).toBe(1);
-        expect(after.pendingByInstance[first.targets[1]!.instanceId]).toBe(1);
-        expect(after.pendingByInstance[second.targets[0]!.instanceId]).toBeUndefined();
+        expect(after.pendingByInstance[nth(first.targets, 0).instanceId]).toBe(1);
+        expect(after.pendingByInstance[nth(first.targets, 1).instanceId]).toBe(1);
+        expect(after.pendingByInstance[nth(second.targets, 0).instanceId]).toBeUndefined();
         expect(after.oldestPendingReceivedAt?.getTime()).toBeLessThanOrEqual(first.receivedAt.getTime());
         for (const t of [0, 1]) await store.recordAttempt(first.webhookId, t, attempt(t, 200), { state: 'delivered' });
       });

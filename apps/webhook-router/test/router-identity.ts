@@ -1,6 +1,7 @@
 // What the router reads about identities in its integration tests, written into a temporary directory: the
 // BDK_AUTH_CONFIG file with a local issuer whose JWKS is a file (generateSigningKey), a way to mint that issuer's
-// tokens, and the file holding the ServiceAccount token the router sends to the controller.
+// tokens, and the file holding the ServiceAccount token the router sends to the controller. The router's delivery
+// queue (a SQLite file) lives in the same directory, so removing it removes everything the router wrote.
 import { generateSigningKey, issueToken, type Permission } from '@bdk/auth';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +13,7 @@ export const audience = 'bdk';
 export interface RouterIdentity {
   readonly authConfigFile: string;
   readonly controllerTokenFile: string;
-  /** The environment the router reads them from. */
+  /** The environment the router reads them from, and where it keeps its delivery queue. */
   readonly env: Record<string, string>;
   /** A bearer token of the test issuer. */
   token(options: { organizationId?: string; permissions: readonly Permission[] }): Promise<string>;
@@ -34,7 +35,11 @@ export async function createRouterIdentity(controllerToken: string): Promise<Rou
   return {
     authConfigFile,
     controllerTokenFile,
-    env: { BDK_AUTH_CONFIG: authConfigFile, BDK_CONTROLLER_TOKEN_FILE: controllerTokenFile },
+    env: {
+      BDK_AUTH_CONFIG: authConfigFile,
+      BDK_CONTROLLER_TOKEN_FILE: controllerTokenFile,
+      BDK_DELIVERY_SQLITE_PATH: path.join(directory, 'queue', 'deliveries.sqlite'),
+    },
     token: ({ organizationId, permissions }) =>
       issueToken({ key, issuer, audience, subject: `user@${organizationId ?? 'nowhere'}`, organizationId, permissions }),
     writeControllerToken,

@@ -184,7 +184,12 @@ describe("the spec's sequence through the containers", () => {
       { ...identity.env.library, BDK_CONTROLLER_URL: controllerUrl, BDK_WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`, BDK_MODEL_MANAGER_URL: modelManager.url },
       [identity.authConfigFile, jwksFile, libraryToken],
     );
-    const router = await startAppContainer('webhook-router', { ...identity.env.router, BDK_CONTROLLER_URL: controllerUrl }, [identity.authConfigFile, jwksFile, routerToken]);
+    // The delivery queue's SQLite file on the container's tmpfs, where the chart mounts a volume.
+    const router = await startAppContainer(
+      'webhook-router',
+      { ...identity.env.router, BDK_CONTROLLER_URL: controllerUrl, BDK_DELIVERY_SQLITE_PATH: '/tmp/webhook-router/deliveries.sqlite' },
+      [identity.authConfigFile, jwksFile, routerToken],
+    );
     const librarySidecar = await startEnvoyContainer('library-sidecar', 'envoy/sidecar.yaml', { app_grpc: library.grpcPort });
     const routerSidecar = await startEnvoyContainer('router-sidecar', 'envoy/sidecar.yaml', { app_grpc: router.grpcPort });
     const gateway = await startEnvoyContainer('gateway', 'envoy/gateway.yaml', { library_service: librarySidecar, webhook_router: routerSidecar }, gatewayPort);

@@ -26,6 +26,7 @@ interface TargetResult {
   httpStatus: number;
   error: string;
   retryable: boolean;
+  retryAfterSeconds: number;
 }
 
 /** Bad input names its field, so the router (or a person with grpcurl) can fix the call. */
@@ -49,11 +50,26 @@ export function retryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
+/** The longest wait a book's Retry-After may ask for (a day): beyond it, the router's own schedule decides. */
+const maxRetryAfterSeconds = 86_400;
+
+/**
+ * A Retry-After header (RFC 9110: delay-seconds or an HTTP-date) as whole seconds from `now`; 0 when absent or
+ * unreadable.
+ */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number {
+  if (!value) return 0;
+  const trimmed = value.trim();
+  const seconds = /^[0-9]{1,10}$/.test(trimmed) ? Number(trimmed) : Math.ceil((Date.parse(trimmed) - now) / 1000);
+  if (!Number.isFinite(seconds) || seconds <= 0) return 0;
+  return Math.min(seconds, maxRetryAfterSeconds);
+}
+
 export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof BookControllerService>['dispatchTrigger'] {
   const { namespace, lookup, config, logger } = deps;
 
   async function dispatchOne(request: DispatchTriggerRequest, target: InstanceTarget, signal: AbortSignal): Promise<TargetResult> {
-    const result: TargetResult = { target: { namespace: target.namespace, name: target.name }, routedTo: '', delivered: false, httpStatus: 0, error: '', retryable: false };
+    const result: TargetResult = { target: { namespace: target.namespace, name: target.name }, routedTo: '', delivered: false, httpStatus: 0, error: '', retryable: false, retryAfterSeconds: 0 };
     const fail = (error: string, retryable: boolean) => ({ ...result, error, retryable });
     const ref = `${target.namespace}/${target.name}`;
     if (target.namespace !== namespace) return fail(`BookInstanceDefinition ${ref} not found: instances live in namespace ${namespace}`, false);
@@ -84,6 +100,7 @@ export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof Bo
       'X-BDK-Instance': ref,
     };
     if (request.event) headers['X-BDK-Event'] = request.event;
+    if (request.attempt > 0) headers['X-BDK-Attempt'] = String(request.attempt);
 
     const started = Date.now();
     try {
@@ -96,9 +113,16 @@ export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof Bo
       });
       // The answer's body is the book's business; reading it to the end frees the connection.
       await response.arrayBuffer().catch(() => undefined);
+      const retryable = retryableStatus(response.status);
       const outcome: TargetResult = response.ok
         ? { ...result, delivered: true, httpStatus: response.status }
-        : { ...result, httpStatus: response.status, error: `book answered HTTP ${response.status}`, retryable: retryableStatus(response.status) };
+        : {
+            ...result,
+            httpStatus: response.status,
+            error: `book answered HTTP ${response.status}`,
+            retryable,
+            retryAfterSeconds: retryable ? retryAfterSeconds(response.headers.get('retry-after')) : 0,
+          };
       logger.info('dispatched trigger', {
         webhook_id: request.webhookId,
         target: ref,

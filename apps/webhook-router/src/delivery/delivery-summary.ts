@@ -13,7 +13,7 @@ export function summarizeTargets(targets: readonly Pick<TargetStatus, 'state' | 
   const has = (state: DeliveryState) => targets.some((target) => target.state === state);
   const state: DeliveryState = has('pending') ? 'pending' : has('failed') ? 'failed' : has('dead_lettered') ? 'dead_lettered' : 'delivered';
   const attempts = targets.reduce((sum, target) => sum + target.attempts, 0);
-  const retries = targets.filter((target) => target.state === 'failed' && target.nextAttemptAt).map((target) => target.nextAttemptAt!.getTime());
+  const retries = targets.flatMap((target) => (target.state === 'failed' && target.nextAttemptAt ? [target.nextAttemptAt.getTime()] : []));
   return retries.length > 0 ? { state, attempts, nextAttemptAt: new Date(Math.min(...retries)) } : { state, attempts };
 }
 

@@ -15,7 +15,7 @@ export function uuidv7(now = Date.now()): string {
     now = lastMs;
   } else {
     lastMs = now;
-    sequence = bytes[7]! & 0x3f; // a random start leaves room to count up
+    sequence = (bytes[7] ?? 0) & 0x3f; // a random start leaves room to count up
   }
   bytes[0] = Math.floor(now / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(now / 2 ** 32) & 0xff;
@@ -25,7 +25,7 @@ export function uuidv7(now = Date.now()): string {
   bytes[5] = now & 0xff;
   bytes[6] = 0x70 | (sequence >>> 8);
   bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -1,14 +1,17 @@
-// Webhook counts by source and outcome, on the service's /metrics registry.
+// Webhooks received, by source and what the router answered, on the service's /metrics registry. What became of
+// them afterwards (delivered, retried, dead-lettered) is counted per attempt by the delivery metrics.
 import { Counter, type Registry } from 'prom-client';
 
 /** What became of one webhook. */
 export type WebhookOutcome =
-  /** Every target instance accepted it. */
-  | 'delivered'
-  /** Some targets accepted it, some did not. */
-  | 'partial'
-  /** No target accepted it. */
-  | 'failed'
+  /** Verified and durably recorded for its target instances. */
+  | 'accepted'
+  /** The sender's retry of a webhook already accepted (same delivery id): answered with the original. */
+  | 'duplicate'
+  /** Refused with 429: the source or the organisation is over its rate limit. */
+  | 'rate_limited'
+  /** Refused with 503: the delivery queue is full. */
+  | 'queue_full'
   /** Slack's url_verification handshake, answered by the router. */
   | 'url_verification'
   /** Bad request (the source name or the instance id). */
@@ -17,7 +20,7 @@ export type WebhookOutcome =
   | 'unauthenticated'
   /** It verified for instances of two organisations: a secret is shared across tenants; delivered to none. */
   | 'ambiguous'
-  /** The book controller could not be reached in time. */
+  /** The book controller could not be reached in time, or the store could not record it. */
   | 'unavailable'
   /** The controller failed in an unexpected way. */
   | 'error';

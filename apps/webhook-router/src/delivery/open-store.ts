@@ -1,0 +1,13 @@
+// The delivery store the configuration names.
+import type { RouterConfig } from '../config.js';
+import type { DeliveryStore } from './delivery-store.js';
+import { openSqliteDeliveryStore } from './sqlite-store.js';
+
+export async function openDeliveryStore(config: RouterConfig['store']): Promise<DeliveryStore> {
+  switch (config.kind) {
+    case 'sqlite':
+      return openSqliteDeliveryStore({ path: config.path });
+    case 'nats':
+      throw new Error('the NATS delivery store is not built into this router');
+  }
+}
