@@ -460,12 +460,15 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       const state = recordState(record);
       if (!isFinished(state)) return false;
       // A fully delivered delivery goes to every target again; otherwise only what was dead-lettered.
-      const again = record.targets.map((t, index) => ({ t, index })).filter(({ t }) => state === 'delivered' || t.state === 'dead_lettered');
-      for (const { index } of again) {
-        if (!tickets.has(index)) tickets.set(index, await publishWork({ organizationId: record.organizationId, webhookId: record.webhookId, target: index }));
-        const pair = record.targets[index]!;
+      for (const [index, pair] of record.targets.entries()) {
+        if (state !== 'delivered' && pair.state !== 'dead_lettered') continue;
+        let ticket = tickets.get(index);
+        if (ticket === undefined) {
+          ticket = await publishWork({ organizationId: record.organizationId, webhookId: record.webhookId, target: index });
+          tickets.set(index, ticket);
+        }
         pair.state = 'pending';
-        pair.ticket = tickets.get(index)!;
+        pair.ticket = ticket;
         delete pair.nextAttemptAt;
         delete pair.leaseUntil;
         delete pair.leaseId;
@@ -542,9 +545,22 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
     purge,
     stats,
     close() {
-      // Answers to work messages already handed to the client are sent before the connection goes.
-      closed ??= nc.isClosed() ? Promise.resolve() : nc.close();
+      closed ??= (async () => {
+        if (nc.isClosed()) return;
+        // Answers to work messages (acks, delays) still in the client's buffer go out first. A server that does
+        // not answer the flush within a second misses them, which only means those messages come back after the
+        // consumer's ack wait.
+        await settledWithin(nc.flush(), 1_000);
+        await nc.close();
+      })();
       return closed;
     },
   };
+}
+
+/** Waits for `promise` to settle, but no longer than `ms`; never rejects. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
