@@ -1,6 +1,7 @@
 // A BookControllerService stand-in for the router's integration tests: a real connect-node server on loopback
-// that answers ListWebhookSubscribers from a table the test edits, accepts every DispatchTrigger target, and
-// records what it receives (with the bearer token each call carried). The real controller is exercised by its own
+// that answers ListWebhookSubscribers from a table the test edits, answers DispatchTrigger as the test's book
+// does (by default: every known target takes it), and records what it receives (with the bearer token each call
+// carried). The real controller is exercised by its own
 // tests and the e2e suite.
 import { create } from '@bufbuild/protobuf';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -10,6 +11,7 @@ import {
   BookControllerService,
   WebhookSubscriberSchema,
   type DispatchTriggerRequest,
+  type TriggerResult,
   type ListWebhookSubscribersRequest,
   type WebhookSubscriber,
 } from '@bdk/proto';
@@ -26,12 +28,17 @@ export interface StandInSubscriber {
   secrets: string[];
 }
 
+/** How a test's book answers one trigger. */
+export type BookAnswer = Pick<TriggerResult, 'delivered' | 'httpStatus' | 'error' | 'retryable' | 'retryAfterSeconds'>;
+
 export interface ControllerStandIn {
   readonly url: string;
   /** What ListWebhookSubscribers answers from; edit it to create, rotate or remove. */
   readonly subscribers: StandInSubscriber[];
   readonly listed: ListWebhookSubscribersRequest[];
   readonly dispatched: DispatchTriggerRequest[];
+  /** The book's answer to each dispatched target, when set; otherwise every known target takes it. */
+  book?: (request: DispatchTriggerRequest) => Promise<BookAnswer> | BookAnswer;
   /** The authorization header of every call, in order. */
   readonly authorizations: (string | null)[];
   /** Closes the server and cuts open connections (the router then sees the controller down). */
@@ -64,16 +71,18 @@ export async function startControllerStandIn(namespace: string): Promise<Control
           );
           return { subscribers: matching.map(asMessage) };
         },
-        dispatchTrigger(request, context) {
+        async dispatchTrigger(request, context) {
           authorizations.push(context.requestHeader.get('authorization'));
           dispatched.push(request);
           return {
-            results: request.targets.map((target) => {
-              const known = subscribers.find((s) => s.name === target.name);
-              return known
-                ? { target, delivered: true, httpStatus: 202, routedTo: known.routedTo }
-                : { target, delivered: false, error: 'unknown instance', retryable: false };
-            }),
+            results: await Promise.all(
+              request.targets.map(async (target) => {
+                const known = subscribers.find((s) => s.name === target.name);
+                if (!known) return { target, delivered: false, error: 'unknown instance', retryable: false };
+                const answer = standIn.book ? await standIn.book(request) : { delivered: true, httpStatus: 202 };
+                return { target, routedTo: known.routedTo, ...answer };
+              }),
+            ),
           };
         },
       });
@@ -89,7 +98,7 @@ export async function startControllerStandIn(namespace: string): Promise<Control
   const { port } = server.address() as AddressInfo;
 
   let stopping: Promise<void> | undefined;
-  return {
+  const standIn: ControllerStandIn = {
     url: `http://127.0.0.1:${port}`,
     subscribers,
     listed,
@@ -101,4 +110,5 @@ export async function startControllerStandIn(namespace: string): Promise<Control
         for (const session of sessions) session.destroy();
       })),
   };
+  return standIn;
 }
