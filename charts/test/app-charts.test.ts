@@ -121,8 +121,9 @@ describe.each(appCharts)('%s', (chart) => {
         ]);
         expect([c.name, c.resources?.requests, c.resources?.limits?.['memory']]).toEqual([c.name, expect.any(Object), expect.any(String)]);
       }
-      // The one writable place the app gets; everything else it mounts is read-only.
-      expect((app.volumeMounts ?? []).filter((m) => m.readOnly !== true)).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      // The writable places the app gets: /tmp, and the router's deliveries volume; everything else is read-only.
+      const writable = [{ name: 'tmp', mountPath: '/tmp' }, ...(chart === 'webhook-router' ? [{ name: 'deliveries', mountPath: '/var/lib/bdk/webhook-router' }] : [])];
+      expect((app.volumeMounts ?? []).filter((m) => m.readOnly !== true)).toEqual(writable);
     });
 
     it('runs as its own ServiceAccount', () => {
@@ -173,12 +174,30 @@ describe.each(appCharts)('%s', (chart) => {
 
     if (!hasSidecar) return;
 
-    it('gets envoy/sidecar.yaml and the generated descriptor set, byte for byte, from the ConfigMap', () => {
-      const configMap = rendered.one<V1ConfigMap>('ConfigMap', `${fullname}-envoy`);
+    it('gets envoy/sidecar.yaml and the generated descriptor set, byte for byte, from the ConfigMap', async () => {
+      // The router's sidecar adds its edge rate limit (on by default); without it the file is the same.
+      const plain = chart === 'webhook-router' ? await render(chart, { release: 'bdk', namespace, set: { 'rateLimits.edge.enabled': false } }) : rendered;
+      const configMap = plain.one<V1ConfigMap>('ConfigMap', `${fullname}-envoy`);
       expect(configMap.data?.['envoy.yaml']).toBe(readFileSync(path.join(workspaceRoot, 'envoy', 'sidecar.yaml'), 'utf8'));
       const descriptor = Buffer.from(configMap.binaryData?.['bdk.binpb'] ?? '', 'base64');
       expect(descriptor.equals(readFileSync(descriptorSetPath()))).toBe(true);
     });
+
+    if (chart === 'webhook-router') {
+      it('adds to envoy/sidecar.yaml only the edge rate limit: a first HTTP filter and its 429 reply', () => {
+        type Hcm = { http_filters: { name: string }[]; local_reply_config: { mappers: { filter: unknown }[] } };
+        const hcm = (text: string) => {
+          const config = parse(text) as { static_resources: { listeners: { filter_chains: { filters: { typed_config: Hcm }[] }[] }[] } };
+          return config.static_resources.listeners[0]?.filter_chains[0]?.filters[0]?.typed_config as Hcm;
+        };
+        const withLimit = hcm(rendered.one<V1ConfigMap>('ConfigMap', `${fullname}-envoy`).data?.['envoy.yaml'] ?? '');
+        const sidecar = hcm(readFileSync(path.join(workspaceRoot, 'envoy', 'sidecar.yaml'), 'utf8'));
+        expect(withLimit.http_filters.map((f) => f.name)).toEqual(['envoy.filters.http.local_ratelimit', ...sidecar.http_filters.map((f) => f.name)]);
+        expect(withLimit.http_filters.slice(1)).toEqual(sidecar.http_filters);
+        expect(JSON.stringify(withLimit.local_reply_config.mappers[0])).toContain('"default_value":429');
+        expect(withLimit.local_reply_config.mappers.slice(1)).toEqual(sidecar.local_reply_config.mappers);
+      });
+    }
 
     it('mounts them where Envoy is told to read them', () => {
       const envoy = container(deployment, 'envoy');

@@ -162,3 +162,71 @@ as jwks.json. Whole-directory mounts (no subPath), so the kubelet brings a rotat
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* Where the deliveries volume is mounted (the SQLite store's directory); the root filesystem is read-only. */}}
+{{- define "webhook-router.deliveriesDir" -}}
+/var/lib/bdk/webhook-router
+{{- end }}
+
+{{/* The PersistentVolumeClaim the SQLite store lives on: existingClaim, or the one this chart creates. */}}
+{{- define "webhook-router.deliveriesClaim" -}}
+{{- .Values.persistence.existingClaim | default (printf "%s-deliveries" (include "webhook-router.fullname" .)) }}
+{{- end }}
+
+{{/*
+Refuses settings that would lose or corrupt deliveries: SQLite is one file that exactly one pod may open, and the
+NATS store needs to know where NATS is.
+*/}}
+{{- define "webhook-router.checkDelivery" -}}
+{{- if eq .Values.delivery.store "sqlite" }}
+{{- if gt (int .Values.replicaCount) 1 }}
+{{- fail (printf "webhook-router: replicaCount is %d, but delivery.store sqlite keeps the queue in one SQLite file that only one pod may open. Keep replicaCount at 1, or set delivery.store to nats (with delivery.nats.url) to run several replicas" (int .Values.replicaCount)) }}
+{{- end }}
+{{- else if not .Values.delivery.nats.url }}
+{{- fail "webhook-router: delivery.store is nats, but delivery.nats.url is empty: name the NATS servers, e.g. nats://nats.messaging.svc:4222" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Envoy sidecar's per-source token bucket (rateLimits.edge), an http_filters entry placed before the transcoder,
+which rewrites the REST path. The {source} segment of a webhook POST is the descriptor; an empty descriptor value
+gives every source a bucket of its own. Any other request makes the expression fail to match, and is not limited.
+*/}}
+{{- define "webhook-router.edgeRateLimitFilter" -}}
+{{- $edge := .Values.rateLimits.edge -}}
+- name: envoy.filters.http.local_ratelimit
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+    stat_prefix: webhook_source
+    max_dynamic_descriptors: {{ $edge.maxSources | int64 }}
+    filter_enabled: { default_value: { numerator: 100, denominator: HUNDRED }, runtime_key: sidecar.webhook_rate_limit.enabled }
+    filter_enforced: { default_value: { numerator: 100, denominator: HUNDRED }, runtime_key: sidecar.webhook_rate_limit.enforced }
+    always_consume_default_token_bucket: false
+    rate_limits:
+      - actions:
+          - extension:
+              name: webhook_source
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
+                descriptor_key: webhook_source
+                skip_if_error: true
+                text: >-
+                  re.extract(request.method + ' ' + request.path,
+                  '^POST /api/v1/webhooks/([^/?:]+)(/instances/[^/?]+)?([?].*)?$', '\\1')
+    descriptors:
+      - entries: [{ key: webhook_source, value: "" }]
+        token_bucket: { max_tokens: {{ $edge.burst | int64 }}, tokens_per_fill: {{ $edge.requestsPerSecond | int64 }}, fill_interval: 1s }
+    response_headers_to_add:
+      - header: { key: retry-after, value: "1" }
+        append_action: OVERWRITE_IF_EXISTS_OR_ADD
+      - header: { key: x-envoy-ratelimited, value: "true" }
+        append_action: OVERWRITE_IF_EXISTS_OR_ADD
+{{- end }}
+
+{{/* The answer to a rate-limited request, JSON like every other error of the sidecar: RESOURCE_EXHAUSTED. */}}
+{{- define "webhook-router.edgeRateLimitReply" -}}
+- filter:
+    status_code_filter: { comparison: { op: EQ, value: { default_value: 429, runtime_key: sidecar.local_reply.429 } } }
+  body_format_override:
+    json_format: { code: 8, message: "too many webhooks from this source: retry after the Retry-After header's seconds" }
+{{- end }}
