@@ -190,7 +190,8 @@ NATS store needs to know where NATS is.
 {{/*
 The Envoy sidecar's per-source token bucket (rateLimits.edge), an http_filters entry placed before the transcoder,
 which rewrites the REST path. The {source} segment of a webhook POST is the descriptor; an empty descriptor value
-gives every source a bucket of its own. Any other request makes the expression fail to match, and is not limited.
+gives every source a bucket of its own. Any other request makes the expression fail (a path it does not match, or
+the match against '' for another method), and is not limited.
 */}}
 {{- define "webhook-router.edgeRateLimitFilter" -}}
 {{- $edge := .Values.rateLimits.edge -}}
@@ -211,8 +212,9 @@ gives every source a bucket of its own. Any other request makes the expression f
                 descriptor_key: webhook_source
                 skip_if_error: true
                 text: >-
-                  re.extract(request.method + ' ' + request.path,
-                  '^POST /api/v1/webhooks/([^/?:]+)(/instances/[^/?]+)?([?].*)?$', '\\1')
+                  request.method == 'POST'
+                  ? re.extract(request.path, '^/api/v1/webhooks/([^/?:]+)(/instances/[^/?]+)?([?].*)?$', '\\1')
+                  : re.extract('', '^x$', '')
     descriptors:
       - entries: [{ key: webhook_source, value: "" }]
         token_bucket: { max_tokens: {{ $edge.burst | int64 }}, tokens_per_fill: {{ $edge.requestsPerSecond | int64 }}, fill_interval: 1s }
