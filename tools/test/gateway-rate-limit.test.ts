@@ -99,6 +99,7 @@ describe('envoy/gateway.yaml webhook rate limit', () => {
     for (let i = 0; i < burst + 2; i += 1) {
       expect((await fetch(`${envoy.url}/api/v1/webhooks/deliveries`)).status).toBe(200);
       expect((await post('/api/v1/webhooks/deliveries/d-1:replay')).status).toBe(200);
+      expect((await post('/api/v1/webhooks/deliveries:replay')).status).toBe(200);
       expect((await post('/api/v1/books')).status).toBe(200);
     }
   });
