@@ -1,9 +1,9 @@
 // `helm install` of the umbrella into a real kube-apiserver: Helm installs the CRDs from crds/, the apiserver admits
 // every object (its validation of pod specs, RBAC rules and ConfigMaps is the real one), the RBAC authorizer grants
 // each app exactly what it needs and nothing more, the TokenReview API authenticates the callers' projected tokens
-// as the identities the controller is told to accept, and `helm uninstall` removes everything but the CRDs. There
-// is no kubelet here, so no pod runs: the install is not --wait'ed, and the tests request the tokens the kubelet
-// would project.
+// as the identities the controller is told to accept, and `helm uninstall` removes everything but the CRDs and the
+// router's deliveries volume claim (kept: it holds webhooks not delivered yet). There is no kubelet here, so no pod
+// runs: the install is not --wait'ed, and the tests request the tokens the kubelet would project.
 import {
   ApiextensionsV1Api,
   AppsV1Api,
@@ -140,6 +140,8 @@ describe('helm install bdk', () => {
       `${release}-webhook-router-auth`,
       `${release}-webhook-router-envoy`,
     ]);
+    // The router's SQLite deliveries get their own volume claim (bound once a provisioner serves it).
+    expect(await names(core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: selector }))).toEqual([`${release}-webhook-router-deliveries`]);
   });
 
   it('stored the descriptor set in the ConfigMap unchanged', async () => {
@@ -290,6 +292,13 @@ describe('helm install bdk', () => {
       expect((await rbac.listClusterRoleBinding({ labelSelector: selector })).items).toEqual([]);
       const listed = await helm(['list', '--namespace', namespace, '--short'], { kubeconfig: env().kubeconfigPath });
       expect(listed.stdout.trim()).toBe('');
+    });
+
+    it('keeps the deliveries volume claim, and with it every webhook not delivered yet', async () => {
+      const core = env().kubeConfig.makeApiClient(CoreV1Api);
+      const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: `${release}-webhook-router-deliveries` });
+      expect(claim.metadata?.annotations?.['helm.sh/resource-policy']).toBe('keep');
+      expect(claim.metadata?.deletionTimestamp).toBeUndefined();
     });
 
     it('keeps the CRDs, and with them every book and instance', async () => {

@@ -1,7 +1,7 @@
 // The bdk umbrella: the CRDs from crds/, the three app charts as vendored by `nx run charts:generate` (and up to
 // date with their sources), each one switchable, values passed through, the library-service and router wired to
 // the controller, and the controller accepting exactly their ServiceAccounts.
-import type { V1CustomResourceDefinition, V1Deployment, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+import type { V1CustomResourceDefinition, V1Deployment, V1PersistentVolumeClaim, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -58,6 +58,16 @@ describe('bdk umbrella', () => {
     expect(deployment.spec?.replicas).toBe(2);
     const env = deployment.spec?.template.spec?.containers[0]?.env ?? [];
     expect(env).toContainEqual({ name: 'BDK_MODEL_MANAGER_URL', value: 'http://model-manager.models:9090' });
+    // The router's delivery settings and its volume, from webhook-router.*.
+    expect(appEnv(rendered, 'webhook-router')).toMatchObject({
+      BDK_DELIVERY_STORE: 'sqlite',
+      BDK_DELIVERY_RETENTION_HOURS: '336',
+      BDK_WEBHOOK_IDEMPOTENCY_WINDOW_HOURS: '48',
+      BDK_WEBHOOK_ORGANIZATION_RATE: '500',
+      BDK_WEBHOOK_ORGANIZATION_BURST: '1000',
+    });
+    const claim = rendered.one<V1PersistentVolumeClaim>('PersistentVolumeClaim', 'bdk-webhook-router-deliveries');
+    expect(claim.spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '10Gi' } } });
   });
 
   it('wires the library-service and the webhook-router to the book-controller Service it installs', async () => {
