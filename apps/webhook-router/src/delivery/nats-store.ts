@@ -24,7 +24,11 @@
 // Every call is a JetStream request with a deadline (`timeoutMs`): while nats-server restarts, calls fail with
 // an error (the router answers 503) and the client reconnects by itself, forever; nothing waits for ever and
 // nothing needs reopening. A lost acknowledgement of a work message is harmless: the consumer delivers it again
-// after `ackWaitMs` and its record decides again.
+// after `ackWaitMs` and its record decides again. A server killed with SIGKILL keeps its messages but may lose
+// the consumer's most recent delays (its state is flushed a moment after the fact), and would then hold those
+// messages until their ack wait ran out; so after every reconnect the store resets the consumer to its ack floor:
+// every message still owed is delivered again at once, judged by its record and held back for exactly the time
+// its lease or retry has left.
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -535,6 +539,23 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
   }
 
   let closed: Promise<void> | undefined;
+  const closing = new AbortController();
+
+  async function resetConsumerAfterReconnect(): Promise<void> {
+    // JetStream may answer a moment after the connection is back (it is still recovering its streams).
+    for (let round = 0; round < 120 && !closing.signal.aborted; round += 1) {
+      try {
+        await jsm.consumers.reset(names.workStream, names.consumer);
+        return;
+      } catch {
+        await sleep(500, undefined, { signal: closing.signal }).catch(() => undefined);
+      }
+    }
+  }
+  void (async () => {
+    for await (const status of nc.status()) if (status.type === 'reconnect') void resetConsumerAfterReconnect();
+  })();
+
   return {
     accept,
     claimDue,
@@ -545,6 +566,7 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
     purge,
     stats,
     close() {
+      closing.abort();
       closed ??= (async () => {
         if (nc.isClosed()) return;
         // Answers to work messages (acks, delays) still in the client's buffer go out first. A server that does
