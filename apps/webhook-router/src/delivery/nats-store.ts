@@ -276,8 +276,14 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       const current = await readRecord(key);
       const now = Date.now();
       if (!current) {
-        if (now - item.publishedAt > orphanGraceMs) message.ack();
-        else message.nakAfter(1_000);
+        if (now - item.publishedAt <= orphanGraceMs) {
+          message.nakAfter(1_000);
+          return undefined;
+        }
+        // The accept that published it failed before writing the record (or the delivery was purged since):
+        // its payload goes too, or nothing else would ever remove it.
+        await jsm.streams.purge(`KV_${names.payloads}`, { filter: `$KV.${names.payloads}.${key}` });
+        message.ack();
         return undefined;
       }
       const { record, revision } = current;
@@ -328,6 +334,7 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
   }
 
   async function claimDue(limit: number, leaseMs: number): Promise<DueWork[]> {
+    if (limit <= 0) return [];
     forgetStaleLeases(Date.now());
     const claimed: DueWork[] = [];
     let firstError: unknown;
@@ -511,6 +518,7 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       try {
         await jsm.streams.deleteMessage(`KV_${names.records}`, entry.revision, false);
       } catch (error) {
+        // Refused (that revision is gone): the record changed or was purged by another replica.
         if (error instanceof JetStreamApiError) continue;
         throw error;
       }
