@@ -14,6 +14,8 @@
 //   delay of what is left; one whose pair is finished, or whose ticket is no longer the pair's, is acknowledged
 //   away. Claiming marks the pair leased in the record (compare-and-set) and hands the message back with a delay
 //   of the lease: if the claiming replica dies, the broker delivers it again when the lease ends, to anyone.
+// Lists, replays, purge and stats read the records (an organisation's, or all) with batched direct gets, so their
+// cost grows with what retention keeps; claims and attempts touch one record each.
 //
 // Durability: accept resolves after JetStream acknowledged each write, and on file storage that acknowledgement
 // comes after the write reached the stream's file (one server: written to the OS before the ack). So an accepted
