@@ -107,8 +107,10 @@ describe.each(authCharts)('%s', (chart) => {
       ],
       clockToleranceSeconds: 30,
     });
-    // No JWKS to mount: the app mounts only /tmp, the auth config and the controller token.
-    expect(pod.app.volumeMounts?.map((m) => m.name)).toEqual(['tmp', 'auth-config', 'controller-token']);
+    // No JWKS to mount: the app mounts only /tmp (and the router its deliveries volume), the auth config and the
+    // controller token.
+    const own = chart === 'webhook-router' ? ['deliveries'] : [];
+    expect(pod.app.volumeMounts?.map((m) => m.name)).toEqual(['tmp', ...own, 'auth-config', 'controller-token']);
   });
 
   it('mounts Secret and ConfigMap JWKS read-only where each jwksFile points, the key as the file', async () => {
