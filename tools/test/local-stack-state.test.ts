@@ -1,12 +1,17 @@
-// `npm start` as its user meets it, through the built stack (dist/tools/local-stack/main.js) on free ports: a book
-// created through the gateway is still listed after SIGTERM and a new start on the same state dir (with the token
-// issued before), and a webhook-router killed with SIGKILL is restarted by the stack on its ports, so the gateway
-// answers the router's routes again. Needs `nx run-many -t build -p library-service,book-controller,webhook-router,tooling`.
+// `npm start` as its user meets it, through the built stack (dist/tools/local-stack/main.js) on free ports, with each
+// delivery store: a book, an instance and a webhook its book has not taken yet (the book answers 503) are all still
+// there after SIGTERM and a new start on the same state dir (with the tokens issued before), and the webhook is
+// delivered once the book answers; a webhook-router killed with SIGKILL is restarted by the stack on its ports, so
+// the gateway answers the router's routes again. Needs
+// `nx run-many -t build -p library-service,book-controller,webhook-router,tooling`.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { seedCreateBookRequest, startProcess, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
+import { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders, startProcess, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
+import { signPayload } from '@bdk/webhooks';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -14,8 +19,9 @@ const main = path.join(workspaceRoot, 'dist/tools/local-stack/main.js');
 const tokenCommand = path.join(workspaceRoot, 'dist/tools/token.js');
 const builtApps = ['library-service', 'book-controller', 'webhook-router'].map((app) => path.join(workspaceRoot, 'dist/apps', app, 'main.js'));
 
-let stateDir = '';
-const started: ManagedProcess[] = [];
+const stateDirs: string[] = [];
+const stacks: ManagedProcess[] = [];
+const servers: http.Server[] = [];
 
 function commandLine(pid: string): string {
   try {
@@ -25,7 +31,7 @@ function commandLine(pid: string): string {
   }
 }
 
-/** Every process whose command line names `dir`: the etcd and kube-apiserver of a stack on that state dir. */
+/** Every process whose command line names `dir`: the etcd, kube-apiserver and nats-server of a stack on that dir. */
 function processesUsing(dir: string): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry) && commandLine(entry).includes(dir))
@@ -33,9 +39,9 @@ function processesUsing(dir: string): number[] {
 }
 
 afterAll(async () => {
-  for (const stack of started) await stack.stop(60_000);
+  for (const stack of stacks) await stack.stop(60_000);
   // Should a stack have died without stopping what it started, nothing it started outlives the test.
-  if (stateDir) {
+  for (const stateDir of stateDirs) {
     const runDir = path.join(stateDir, 'run');
     const pids = existsSync(runDir) ? readdirSync(runDir).map((file) => readFileSync(path.join(runDir, file), 'utf8').trim()) : [];
     // A pid file left behind may name a pid reused since: only an app or an Envoy of the stack is killed.
@@ -49,7 +55,28 @@ afterAll(async () => {
     }
     await rm(stateDir, { recursive: true, force: true });
   }
-}, 90_000);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+}, 120_000);
+
+/** A book's endpoint that refuses every trigger with 503 until told to take them, and keeps what it took. */
+async function bookEndpoint() {
+  const state = { failing: true, taken: [] as string[] };
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (state.failing) {
+        response.writeHead(503).end();
+        return;
+      }
+      state.taken.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(202).end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { state, urlTemplate: `http://127.0.0.1:${(server.address() as AddressInfo).port}/{namespace}/{service}` };
+}
 
 interface Stack {
   process: ManagedProcess;
@@ -57,12 +84,12 @@ interface Stack {
 }
 
 /** Runs the stack on `stateDir` with free ports; resolves once it reports it is up. */
-async function startStack(): Promise<Stack> {
+async function startStack(stateDir: string, env: Record<string, string>): Promise<Stack> {
   const proc = startProcess('local-stack', process.execPath, [main], {
-    env: { ...process.env, KUBECONFIG: '', BDK_GRPC_BASE_PORT: '0', BDK_GATEWAY_PORT: '0', BDK_LOCAL_STACK_DIR: stateDir },
+    env: { ...process.env, KUBECONFIG: '', BDK_GRPC_BASE_PORT: '0', BDK_GATEWAY_PORT: '0', BDK_LOCAL_STACK_DIR: stateDir, ...env },
     keepLines: 2_000,
   });
-  started.push(proc);
+  stacks.push(proc);
   const output = await waitUntil(
     'the local stack to report it is up',
     () => {
@@ -77,53 +104,91 @@ async function startStack(): Promise<Stack> {
   return { process: proc, gatewayUrl };
 }
 
-/** A token of the stack's own issuer, as `npm run --silent token` prints it. */
-function token(...args: string[]): string {
-  return execFileSync(process.execPath, [tokenCommand, ...args], { env: { ...process.env, BDK_LOCAL_STACK_DIR: stateDir }, encoding: 'utf8' }).trim();
+async function stopStack(stack: Stack): Promise<void> {
+  process.kill(stack.process.pid, 'SIGTERM');
+  expect(await stack.process.exited).toBe(0);
 }
 
-async function bookNames(gatewayUrl: string, bearer: string): Promise<string[]> {
-  const response = await fetch(`${gatewayUrl}/api/v1/books`, { headers: { authorization: `Bearer ${bearer}` } });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { books: { name: string; version: string }[] }).books.map((b) => `${b.name}@${b.version}`);
+async function call(url: string, bearer: string, method = 'GET', body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
-function routerPid(): number {
-  return Number(readFileSync(path.join(stateDir, 'run', 'webhook-router.pid'), 'utf8').trim());
-}
-
-describe('the local stack keeps its state and restarts what crashes', () => {
-  it('lists a book after a stop and a start, and brings a killed webhook-router back', async () => {
+describe.each(['sqlite', 'nats'])('the local stack with the %s delivery store', (store) => {
+  it('keeps books, instances and undelivered webhooks across a stop and a start, and brings a killed router back', async () => {
     for (const file of [main, tokenCommand, ...builtApps]) {
       if (!existsSync(file)) throw new Error(`${file} is missing: run \`npx nx run-many -t build -p library-service,book-controller,webhook-router,tooling\``);
     }
-    stateDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-local-state-'));
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-local-state-'));
+    stateDirs.push(stateDir);
+    const book = await bookEndpoint();
+    // One retry, soon: due while the stack is stopped or just after it is back.
+    const env = { BDK_LOCAL_DELIVERY_STORE: store, BDK_BOOK_URL_TEMPLATE: book.urlTemplate, BDK_DELIVERY_RETRY_SCHEDULE: '10s,10s,10s' };
+    const token = (...args: string[]) =>
+      execFileSync(process.execPath, [tokenCommand, ...args], { env: { ...process.env, BDK_LOCAL_STACK_DIR: stateDir }, encoding: 'utf8' }).trim();
 
-    const first = await startStack();
+    const first = await startStack(stateDir, env);
+    expect(first.process.output()).toContain(store === 'sqlite' ? `SQLite ${path.join(stateDir, 'webhook-router', 'deliveries.sqlite')}` : 'NATS JetStream nats://127.0.0.1:');
     const admin = token('--admin');
     const member = token('--org', 'org-kept');
-    const created = await fetch(`${first.gatewayUrl}/api/v1/books`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify(seedCreateBookRequest),
-    });
-    expect(created.status).toBe(201);
-    const kept = `${seedCreateBookRequest.name}@${seedCreateBookRequest.version}`;
-    expect(await bookNames(first.gatewayUrl, member)).toEqual([kept]);
+    const api = (pathname: string) => `${first.gatewayUrl}${pathname}`;
 
-    process.kill(first.process.pid, 'SIGTERM');
-    expect(await first.process.exited).toBe(0);
+    const integrations = [{ name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } }];
+    const created = await call(api('/api/v1/books'), admin, 'POST', { ...seedCreateBookRequest, integrations });
+    expect(created.status).toBe(201);
+    const bookId = String(created.json['book_id']);
+    const instance = await call(api(`/api/v1/books/${bookId}/instances`), member, 'POST', {
+      ...seedCreateInstanceRequest,
+      customer_namespace: 'customer-kept',
+      organization_id: 'org-kept',
+    });
+    expect(instance.status).toBe(201);
+    const instanceId = String(instance.json['instance_id']);
+    const secret = (instance.json['webhooks'] as { signing_secret: string }[])[0]?.signing_secret ?? '';
+    await waitUntil('the instance to be Ready', async () => JSON.stringify((await call(api(`/api/v1/books/${bookId}/instances`), member)).json).includes('"phase":"Ready"'), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+
+    // The book refuses it: accepted all the same, and owed.
+    const signature = signPayload({ scheme: 'zendesk', payload: Buffer.from(seedWebhookBody), secret });
+    const sent = await fetch(api(`/api/v1/webhooks/zendesk/instances/${instanceId}`), {
+      method: 'POST',
+      headers: { ...seedWebhookHeaders, ...signature },
+      body: seedWebhookBody,
+    });
+    expect(sent.status).toBe(200);
+    const accepted = (await sent.json()) as { webhook_id: string; processed: boolean };
+    expect(accepted.processed).toBe(false);
+    const delivery = async (gatewayUrl: string) => (await call(`${gatewayUrl}/api/v1/webhooks/deliveries/${accepted.webhook_id}`, member)).json['delivery'] as { state: string } | undefined;
+    expect((await delivery(first.gatewayUrl))?.state).not.toBe('delivered');
+
+    await stopStack(first);
     expect(first.process.output()).toContain(`the state is kept in ${stateDir}`);
     expect(existsSync(path.join(stateDir, 'local-stack.pid'))).toBe(false);
+    expect(processesUsing(stateDir)).toEqual([]);
 
-    // A new start on the same state dir: the book is there, and the token issued before still works.
-    const second = await startStack();
-    expect(await bookNames(second.gatewayUrl, member)).toEqual([kept]);
-    expect(second.process.output()).toContain(`SQLite ${path.join(stateDir, 'webhook-router', 'deliveries.sqlite')}`);
+    // A new start on the same state dir, with the tokens issued before: the book, the instance and the owed webhook
+    // are there, and the webhook reaches the book once it answers.
+    const second = await startStack(stateDir, env);
+    const books = await call(`${second.gatewayUrl}/api/v1/books`, member);
+    expect(books.status).toBe(200);
+    expect((books.json['books'] as { book_id: string }[]).map((b) => b.book_id)).toEqual([bookId]);
+    const instances = await call(`${second.gatewayUrl}/api/v1/books/${bookId}/instances`, member);
+    expect((instances.json['instances'] as { instance_id: string }[]).map((i) => i.instance_id)).toEqual([instanceId]);
+    expect(await delivery(second.gatewayUrl)).toMatchObject({ state: expect.stringMatching(/pending|retrying|failed/) });
+    book.state.failing = false;
+    await waitUntil('the owed webhook to be delivered', async () => (await delivery(second.gatewayUrl))?.state === 'delivered', { timeoutMs: 60_000, intervalMs: 500 });
+    expect(book.state.taken).toContain(seedWebhookBody);
 
     // The router dies as an OOM kill would; the stack starts it again on the same ports, behind the same sidecar.
-    const deliveries = async () =>
-      (await fetch(`${second.gatewayUrl}/api/v1/webhooks/deliveries`, { headers: { authorization: `Bearer ${member}` } })).status;
+    const routerPid = () => Number(readFileSync(path.join(stateDir, 'run', 'webhook-router.pid'), 'utf8').trim());
+    const deliveries = async () => (await call(`${second.gatewayUrl}/api/v1/webhooks/deliveries`, member)).status;
     expect(await deliveries()).toBe(200);
     const killed = routerPid();
     process.kill(killed, 'SIGKILL');
@@ -138,10 +203,9 @@ describe('the local stack keeps its state and restarts what crashes', () => {
     expect(routerPid()).not.toBe(killed);
     await waitUntil('the gateway to answer the router routes again', async () => (await deliveries()) === 200, { timeoutMs: 30_000, intervalMs: 200 });
     // Nothing else was stopped: the library answers as before.
-    expect(await bookNames(second.gatewayUrl, member)).toEqual([kept]);
+    expect((await call(`${second.gatewayUrl}/api/v1/books`, member)).status).toBe(200);
 
-    process.kill(second.process.pid, 'SIGTERM');
-    expect(await second.process.exited).toBe(0);
+    await stopStack(second);
     expect(processesUsing(stateDir)).toEqual([]);
-  }, 300_000);
+  }, 360_000);
 });
