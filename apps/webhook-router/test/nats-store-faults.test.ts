@@ -153,10 +153,14 @@ describe('the NATS delivery store across nats-server restarts', () => {
     await store.recordAttempt(retried.webhookId, 0, { at: new Date(), target: 0, httpStatus: 503, latencyMs: 5, error: 'book answered HTTP 503' }, { state: 'failed', nextAttemptAt });
     // Another replica claims the second pair for 3 s and dies with it.
     const replica = await openNatsDeliveryStore({ servers: server.url, timeoutMs: 2_000 });
-    const leaseEnds = Date.now() + 3_000;
-    const taken = await waitUntil('the abandoned pair to be claimed', async () => (await replica.claimDue(10, 3_000)).find((w) => w.webhookId === abandoned.webhookId));
-    expect(taken.attempt).toBe(1);
-    await replica.close();
+    let leaseEnds: number;
+    try {
+      leaseEnds = Date.now() + 3_000;
+      const taken = await waitUntil('the abandoned pair to be claimed', async () => (await replica.claimDue(10, 3_000)).find((w) => w.webhookId === abandoned.webhookId));
+      expect(taken.attempt).toBe(1);
+    } finally {
+      await replica.close();
+    }
 
     await server.kill();
     await server.restart();

@@ -40,6 +40,22 @@ describe('NATS JetStream delivery store housekeeping', () => {
     await server?.stop();
   });
 
+  it('lists an organisation with no deliveries, and one whose deliveries fill the store’s read pages exactly', async () => {
+    expect(await store.list({ organizationId: `org-${uuidv7()}` }, { pageSize: 10 })).toEqual({ deliveries: [], nextPageToken: '' });
+    // The records are read 256 at a time: a last page that comes back empty ends the read, it is no error.
+    const organizationId = `org-${uuidv7()}`;
+    const base = Date.now() - 600_000;
+    for (let i = 0; i < 256; i += 8) {
+      await Promise.all(
+        Array.from({ length: 8 }, (_, n) =>
+          store.accept(webhook({ organizationId, receivedAt: new Date(base + i + n), targets: [] }), { leaseMs: 100, idempotencyWindowMs: 60_000 }),
+        ),
+      );
+    }
+    expect((await store.list({ organizationId }, { pageSize: 1_000 })).deliveries).toHaveLength(256);
+    expect(await store.replay({ organizationId: `org-${uuidv7()}` }, 10)).toEqual([]);
+  }, 60_000);
+
   it('drops the work and the payload of an accept that never wrote its record, once its grace is over', async () => {
     const webhookId = uuidv7();
     const key = deliveryKey('org-a', webhookId);
