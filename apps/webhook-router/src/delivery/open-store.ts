@@ -1,6 +1,7 @@
 // The delivery store the configuration names.
 import type { RouterConfig } from '../config.js';
 import type { DeliveryStore } from './delivery-store.js';
+import { openNatsDeliveryStore } from './nats-store.js';
 import { openSqliteDeliveryStore } from './sqlite-store.js';
 
 export async function openDeliveryStore(config: RouterConfig['store']): Promise<DeliveryStore> {
@@ -8,6 +9,6 @@ export async function openDeliveryStore(config: RouterConfig['store']): Promise<
     case 'sqlite':
       return openSqliteDeliveryStore({ path: config.path });
     case 'nats':
-      throw new Error('the NATS delivery store is not built into this router');
+      return openNatsDeliveryStore({ servers: config.servers });
   }
 }
