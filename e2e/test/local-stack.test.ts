@@ -74,7 +74,7 @@ describe('the local stack (npm start)', () => {
 
     expect(await stack.interrupt()).toBe(0);
     for (const port of ports) expect(await listening(port)).toBe(false);
-    expect(existsSync(path.join(stateDir, 'kube'))).toBe(false);
+    expect(existsSync(path.join(stateDir, 'kube', 'etcd'))).toBe(true); // kept for the next start
   }, 200_000);
 
   it('uses the cluster KUBECONFIG names instead, applying the CRDs there (again, if they exist)', async () => {
