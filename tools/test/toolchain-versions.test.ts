@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { toolchainVersions, toolPath, type Tool } from '@bdk/testing';
+import { toolchainVersions, toolPath } from '@bdk/testing';
 
 const run = promisify(execFile);
 
@@ -17,7 +17,7 @@ describe('the toolchain', () => {
     expect((await run(toolPath('etcd'), ['--version'])).stdout).toContain(`etcd Version: ${versions['ETCD_VERSION']}`);
     expect((await run(toolPath('envoy'), ['--version'])).stdout).toContain(`/${versions['ENVOY_VERSION']}/`);
     expect((await run(toolPath('helm'), ['version', '--short'])).stdout.trim()).toMatch(new RegExp(`^v${versions['HELM_VERSION']}`));
-    expect((await run(toolPath('nats-server' as Tool), ['--version'])).stdout.trim()).toBe(`nats-server: v${versions['NATS_SERVER_VERSION']}`);
+    expect((await run(toolPath('nats-server'), ['--version'])).stdout.trim()).toBe(`nats-server: v${versions['NATS_SERVER_VERSION']}`);
   });
 
   it('builds Helm to assume the pinned Kubernetes minor, not its default 1.20', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 import { freePort, withFreshPorts } from './ports.js';
 import { waitUntil } from './wait.js';
-import { toolPath, type Tool } from './workspace.js';
+import { toolPath } from './workspace.js';
 
 export interface NatsServerOptions {
   /** Keep JetStream's files here (kept on stop) instead of a new temp dir that stop() removes. */
@@ -40,7 +40,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let proc: ManagedProcess | undefined;
 
   const launch = async (client: number, monitor: number) => {
-    const started = startProcess('nats-server', toolPath('nats-server' as Tool), [
+    const started = startProcess('nats-server', toolPath('nats-server'), [
       '--addr=127.0.0.1',
       `--port=${client}`,
       `--http_port=${monitor}`,

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { startNatsServer, toolchainVersions, toolPath, type RunningNatsServer, type Tool } from '../src/index.js';
+import { startNatsServer, toolchainVersions, toolPath, type RunningNatsServer } from '../src/index.js';
 
 let server: RunningNatsServer;
 
@@ -40,7 +40,7 @@ const portIsOpen = (port: number) =>
 
 describe('startNatsServer', () => {
   it('runs the pinned nats-server with JetStream enabled, on loopback', async () => {
-    const { stdout } = await promisify(execFile)(toolPath('nats-server' as Tool), ['--version']);
+    const { stdout } = await promisify(execFile)(toolPath('nats-server'), ['--version']);
     expect(stdout.trim()).toBe(`nats-server: v${toolchainVersions()['NATS_SERVER_VERSION']}`);
     expect(server.url).toBe(`nats://127.0.0.1:${server.port}`);
     const varz = (await (await fetch(`${server.monitorUrl}/varz`)).json()) as { host: string; jetstream?: { config?: { store_dir?: string } } };
