@@ -5,7 +5,7 @@
 // the gateway answers the router's routes again. Needs
 // `nx run-many -t build -p library-service,book-controller,webhook-router,tooling`.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders, startProcess, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
+import { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders, startLocalStack, waitUntil, workspaceRoot, type LocalStack } from '@bdk/testing';
 import { signPayload } from '@bdk/webhooks';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -20,7 +20,7 @@ const tokenCommand = path.join(workspaceRoot, 'dist/tools/token.js');
 const builtApps = ['library-service', 'book-controller', 'webhook-router'].map((app) => path.join(workspaceRoot, 'dist/apps', app, 'main.js'));
 
 const stateDirs: string[] = [];
-const stacks: ManagedProcess[] = [];
+const stacks: LocalStack[] = [];
 const servers: http.Server[] = [];
 
 function commandLine(pid: string): string {
@@ -39,7 +39,7 @@ function processesUsing(dir: string): number[] {
 }
 
 afterAll(async () => {
-  for (const stack of stacks) await stack.stop(60_000);
+  for (const stack of stacks) await stack.stop();
   // Should a stack have died without stopping what it started, nothing it started outlives the test.
   for (const stateDir of stateDirs) {
     const runDir = path.join(stateDir, 'run');
@@ -78,33 +78,14 @@ async function bookEndpoint() {
   return { state, urlTemplate: `http://127.0.0.1:${(server.address() as AddressInfo).port}/{namespace}/{service}` };
 }
 
-interface Stack {
-  process: ManagedProcess;
-  gatewayUrl: string;
+/** Runs the stack on `stateDir` (kept) with free ports; resolves once it reports it is up. */
+async function startStack(stateDir: string, env: Record<string, string>): Promise<LocalStack> {
+  const stack = await startLocalStack({ stateDir, env: { ...process.env, KUBECONFIG: '', ...env } });
+  stacks.push(stack);
+  return stack;
 }
 
-/** Runs the stack on `stateDir` with free ports; resolves once it reports it is up. */
-async function startStack(stateDir: string, env: Record<string, string>): Promise<Stack> {
-  const proc = startProcess('local-stack', process.execPath, [main], {
-    env: { ...process.env, KUBECONFIG: '', BDK_GRPC_BASE_PORT: '0', BDK_GATEWAY_PORT: '0', BDK_LOCAL_STACK_DIR: stateDir, ...env },
-    keepLines: 2_000,
-  });
-  stacks.push(proc);
-  const output = await waitUntil(
-    'the local stack to report it is up',
-    () => {
-      const printed = proc.output();
-      if (printed.includes('the local stack could not start')) throw new Error(printed);
-      return printed.includes('Ctrl-C stops everything') && printed;
-    },
-    { timeoutMs: 150_000, intervalMs: 250 },
-  );
-  const gatewayUrl = /REST gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-  if (!gatewayUrl) throw new Error(`no gateway URL in:\n${output}`);
-  return { process: proc, gatewayUrl };
-}
-
-async function stopStack(stack: Stack): Promise<void> {
+async function stopStack(stack: LocalStack): Promise<void> {
   process.kill(stack.process.pid, 'SIGTERM');
   expect(await stack.process.exited).toBe(0);
 }

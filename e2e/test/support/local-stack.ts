@@ -1,60 +1,10 @@
-// Runs the built local stack (dist/tools/local-stack/main.js, what `npm start` runs) as the README's user would,
-// and reads where things listen from what it prints.
-import { startProcess, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+// The e2e suites run the built local stack as the README's user would (@bdk/testing's startLocalStack), each in a
+// state dir of its own that stop() removes.
+import { startLocalStack, type LocalStack } from '@bdk/testing';
 
-export interface Stack {
-  process: ManagedProcess;
-  /** What it printed up to "Ctrl-C stops everything". */
-  output: string;
-  stateDir: string;
-  /** http://127.0.0.1:<port> of the REST gateway. */
-  gatewayUrl: string;
-  /** The kubeconfig it printed (the embedded API's, or the one it was given). */
-  kubeconfig: string;
-  /** Ctrl-C, and the exit code. */
-  interrupt(): Promise<number | null>;
-  /** Stops it and removes its files; safe after interrupt(). */
-  stop(): Promise<void>;
-}
+export type Stack = LocalStack;
 
-/** Starts the stack on free ports and resolves once it says it is up. */
-export async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-local-stack-'));
-  const proc = startProcess('local-stack', process.execPath, [path.join(workspaceRoot, 'dist/tools/local-stack/main.js')], {
-    env: { ...env, BDK_GRPC_BASE_PORT: '0', BDK_GATEWAY_PORT: '0', BDK_LOCAL_STACK_DIR: stateDir },
-    keepLines: 2_000,
-  });
-  const stop = async () => {
-    await proc.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  };
-  try {
-    const output = await waitUntil(
-      'the local stack to report it is up',
-      () => {
-        const printed = proc.output();
-        if (printed.includes('the local stack could not start')) throw new Error(printed);
-        return printed.includes('Ctrl-C stops everything') && printed;
-      },
-      { timeoutMs: 150_000, intervalMs: 250 },
-    );
-    return {
-      process: proc,
-      output,
-      stateDir,
-      gatewayUrl: /REST gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? '',
-      kubeconfig: /export KUBECONFIG=(\S+)/.exec(output)?.[1] ?? '',
-      async interrupt() {
-        process.kill(proc.pid, 'SIGINT');
-        return proc.exited;
-      },
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+/** Starts the stack on free ports and a new state dir; resolves once it says it is up. */
+export function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
+  return startLocalStack({ env });
 }

@@ -11,6 +11,7 @@ export {
   type ReceivedRequest,
 } from './external-systems.js';
 export { kubeGet, type KubeResponse } from './kube-request.js';
+export { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack-process.js';
 export { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
 export { startNatsServer, type NatsServerOptions, type RunningNatsServer } from './nats-server.js';
 export { freePort } from './ports.js';
