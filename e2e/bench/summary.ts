@@ -44,7 +44,7 @@ export function formatSummary(results: BenchResults): string {
     row('ratio BDK / baseline', `${ratio.toFixed(3)}  (target >= ${targetRatio})`),
     row(`BDK at half its peak (${halfPeak.ratePerSecond.toFixed(0)} rps offered)`, `p50 ${ms(percentile(halfPeak.latenciesMs, 50))}  p99 ${ms(percentile(halfPeak.latenciesMs, 99))}  (${achieved.toFixed(0)} rps answered 2xx${halfPeak.notSent > 0 ? `, ${halfPeak.notSent} not sent: too many outstanding` : ''})`),
     row('accepted by BDK (2xx)', String(deliveries.accepted)),
-    row('delivered to the book', `${deliveries.delivered}  (last one ${(deliveries.waitedMs / 1_000).toFixed(1)} s after the load ended)`),
+    row('delivered to the book', `${deliveries.delivered}  (all there ${(deliveries.waitedMs / 1_000).toFixed(1)} s after the load ended)`),
     row('accepted but undelivered', `${deliveries.undelivered}  (target 0)`),
     row('refused by BDK (non-2xx)', `${results.bdkRefusedTotal}${statuses(bdk)}`),
     row('no answer from BDK (error, timeout)', String(results.bdkFailedTotal)),
@@ -54,7 +54,19 @@ export function formatSummary(results: BenchResults): string {
     'CPU per request in the closed loops (ms, from /proc; what each process spent divided by the requests sent):',
     cpuLine('baseline', results.cpu.baseline, baseline.sent),
     cpuLine('BDK', results.cpu.bdk, bdk.sent),
+    // On a machine whose cores are all busy, rates go as the inverse of CPU per request; this ratio does not move
+    // with what else runs on the machine, the rates do.
+    row('  CPU per request, baseline / BDK', cpuRatio(results)),
   ].join('\n');
+}
+
+function totalPerRequest(cpuMs: Map<string, number>, requests: number): number {
+  return requests === 0 ? NaN : [...cpuMs.values()].reduce((sum, ms) => sum + ms, 0) / requests;
+}
+
+function cpuRatio(results: BenchResults): string {
+  const ratio = totalPerRequest(results.cpu.baseline, results.baseline.sent) / totalPerRequest(results.cpu.bdk, results.bdk.sent);
+  return Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a';
 }
 
 /** Processes that used less than this per request are left out of the CPU lines. */
@@ -63,7 +75,7 @@ const negligibleMs = 0.005;
 function cpuLine(side: string, cpuMs: Map<string, number>, requests: number): string {
   if (requests === 0) return `  ${side}: no requests`;
   const perRequest = [...cpuMs].map(([name, ms]) => [name, ms / requests] as const).sort((a, b) => b[1] - a[1]);
-  const total = perRequest.reduce((sum, [, ms]) => sum + ms, 0);
+  const total = totalPerRequest(cpuMs, requests);
   const parts = perRequest.filter(([, ms]) => ms >= negligibleMs).map(([name, ms]) => `${name} ${ms.toFixed(3)}`);
   return `  ${side.padEnd(9)} total ${total.toFixed(3)}: ${parts.join(', ')}`;
 }
