@@ -6,8 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { issueToken, localAuthDir, organizationPermissions, platformAdminPermissions, readLocalSigningKey } from '@bdk/auth';
-import { markDeploymentReady, seedCreateBookRequest, seedCreateInstanceRequest, waitUntil } from '@bdk/testing';
-import { startStack, type Stack } from '../test/support/local-stack.js';
+import { markDeploymentReady, seedCreateBookRequest, seedCreateInstanceRequest, startLocalStack, waitUntil, type LocalStack } from '@bdk/testing';
 
 export interface BdkSide {
   /** The instance's webhook URL, from its creation answer. */
@@ -35,11 +34,13 @@ const bookRequest = { ...seedCreateBookRequest, integrations: [{ name: 'zendesk'
 export async function startBdk(options: BdkSideOptions): Promise<BdkSide> {
   const { KUBECONFIG: _ownCluster, ...env } = process.env;
   options.log('starting the local stack (kube-apiserver, the three apps, their sidecars, the gateway) ...');
-  const stack = await startStack({
-    ...env,
-    BDK_LOCAL_SIMULATE_WORKLOADS: 'false',
-    BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${options.bookPort}/{namespace}/{service}`,
-    ...(options.profileDir ? { NODE_OPTIONS: `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(options.profileDir)}`.trim() } : {}),
+  const stack = await startLocalStack({
+    env: {
+      ...env,
+      BDK_LOCAL_SIMULATE_WORKLOADS: 'false',
+      BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${options.bookPort}/{namespace}/{service}`,
+      ...(options.profileDir ? { NODE_OPTIONS: `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(options.profileDir)}`.trim() } : {}),
+    },
   });
   try {
     const { url, secret } = await createReadyInstance(stack, options.log);
@@ -50,7 +51,7 @@ export async function startBdk(options: BdkSideOptions): Promise<BdkSide> {
   }
 }
 
-async function createReadyInstance(stack: Stack, log: (line: string) => void): Promise<{ url: string; secret: string }> {
+async function createReadyInstance(stack: LocalStack, log: (line: string) => void): Promise<{ url: string; secret: string }> {
   const key = await readLocalSigningKey(localAuthDir(stack.stateDir));
   if (!key) throw new Error('the local stack wrote no signing key');
   const token = (subject: string, organizationId: string | undefined, permissions: readonly string[]) =>
