@@ -10,9 +10,10 @@ export interface BenchResults {
   bdk: PhaseResult;
   /** The open loop at half BDK's peak rate. */
   halfPeak: PhaseResult & { ratePerSecond: number };
-  /** Non-2xx answers and failures BDK gave over the whole run (warm-up and every phase). */
-  bdkRefusedTotal: number;
-  bdkFailedTotal: number;
+  /** Non-2xx answers BDK gave over the whole run (warm-up and every phase), by status. */
+  bdkRefused: Map<number, number>;
+  /** Requests BDK gave no answer to over the whole run. */
+  bdkFailed: number;
   deliveries: DeliveryCount;
   /** CPU milliseconds each process used during each side's measured closed loop, by process name. */
   cpu: { baseline: Map<string, number>; bdk: Map<string, number> };
@@ -21,8 +22,8 @@ export interface BenchResults {
 /** The ratio BDK must reach (issue's target). */
 export const targetRatio = 0.25;
 
-function statuses(result: PhaseResult): string {
-  const parts = [...result.refused].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
+function statuses(refused: Map<number, number>): string {
+  const parts = [...refused].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
@@ -33,21 +34,21 @@ export function formatSummary(results: BenchResults): string {
   const baselineRps = peakRate(baseline);
   const bdkRps = peakRate(bdk);
   const ratio = baselineRps > 0 ? bdkRps / baselineRps : NaN;
-  const refusedIn = (result: PhaseResult) => [...result.refused.values()].reduce((sum, n) => sum + n, 0);
+  const total = (refused: Map<number, number>) => [...refused.values()].reduce((sum, n) => sum + n, 0);
   const row = (label: string, value: string) => `  ${label.padEnd(40)}${value}`;
   const achieved = (halfPeak.ok * 1_000) / halfPeak.windowMs;
   return [
     `webhook ingest: BDK through its gateway vs a bare Envoy in front of a minimal Node server`,
     `(${options.concurrency} senders, ${options.bodyBytes}-byte signed bodies, ${options.durationSeconds} s closed loop per side, ${options.openSeconds} s open loop)`,
-    row('baseline peak', `${baselineRps.toFixed(0)} rps${refusedIn(baseline) + baseline.failed > 0 ? `  non-2xx ${refusedIn(baseline)}${statuses(baseline)}, no answer ${baseline.failed}` : ''}`),
+    row('baseline peak', `${baselineRps.toFixed(0)} rps${total(baseline.refused) + baseline.failed > 0 ? `  non-2xx ${total(baseline.refused)}${statuses(baseline.refused)}, no answer ${baseline.failed}` : ''}`),
     row('BDK peak', `${bdkRps.toFixed(0)} rps  (p50 ${ms(percentile(bdk.latenciesMs, 50))}, p99 ${ms(percentile(bdk.latenciesMs, 99))} at the peak)`),
     row('ratio BDK / baseline', `${ratio.toFixed(3)}  (target >= ${targetRatio})`),
     row(`BDK at half its peak (${halfPeak.ratePerSecond.toFixed(0)} rps offered)`, `p50 ${ms(percentile(halfPeak.latenciesMs, 50))}  p99 ${ms(percentile(halfPeak.latenciesMs, 99))}  (${achieved.toFixed(0)} rps answered 2xx${halfPeak.notSent > 0 ? `, ${halfPeak.notSent} not sent: too many outstanding` : ''})`),
     row('accepted by BDK (2xx)', String(deliveries.accepted)),
     row('delivered to the book', `${deliveries.delivered}  (all there ${(deliveries.waitedMs / 1_000).toFixed(1)} s after the load ended)`),
     row('accepted but undelivered', `${deliveries.undelivered}  (target 0)`),
-    row('refused by BDK (non-2xx)', `${results.bdkRefusedTotal}${statuses(bdk)}`),
-    row('no answer from BDK (error, timeout)', String(results.bdkFailedTotal)),
+    row('refused by BDK (non-2xx)', `${total(results.bdkRefused)}${statuses(results.bdkRefused)}`),
+    row('no answer from BDK (error, timeout)', String(results.bdkFailed)),
     row('duplicates at the book', String(deliveries.duplicates)),
     ...(deliveries.deliveredWithoutAcceptance > 0 ? [row('delivered but never answered 2xx', String(deliveries.deliveredWithoutAcceptance))] : []),
     ...(deliveries.acceptedWithoutId > 0 ? [row('2xx answers naming no webhook_id', String(deliveries.acceptedWithoutId))] : []),
