@@ -314,11 +314,13 @@ describe.each(backends)('with the %s delivery store', (name, makeBackend) => {
 
       await killRouter();
       router = await startRouter(ports);
-      expect(await untilAllDelivered([webhookId], 10_000)).toEqual([]);
+      const upAt = Date.now();
+      expect(await untilAllDelivered([webhookId], 15_000)).toEqual([]);
       const retry = attemptsBy.get(webhookId)?.find((a) => a.attempt === 2);
       expect(retry?.at).toBeGreaterThanOrEqual(due - 50);
-      // The dispatcher looks for due work every 200 ms.
-      expect(retry?.at).toBeLessThan(due + 1_500);
+      // On schedule, or, when the restart took longer than the delay, as soon as the router is back: the
+      // dispatcher looks for due work every 200 ms.
+      expect(retry?.at).toBeLessThan(Math.max(due, upAt) + 1_500);
     }, 60_000);
   });
 

@@ -75,7 +75,7 @@ const defaults = { name: 'bdk-deliveries', replicas: 1, timeoutMs: 5_000, ackWai
 /** How long a work message whose record is missing is kept: its accept may still be writing the record. */
 const orphanGraceMs = 60_000;
 /** How long a work message whose ticket the record does not name yet may still be the newest. */
-const newTicketGraceMs = 5_000;
+const newTicketGraceMs = 30_000;
 /** How long an accept waits for the original of a sender's retry to be recorded by another replica. */
 const originalWaitMs = 2_000;
 /** Compare-and-set rounds before a write gives up under contention. */
@@ -292,10 +292,12 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       }
       const { record, revision } = current;
       const target = record.targets[item.target];
-      // A retry's new message is published just before the record naming its ticket is written: fetched in
-      // between, it looks stale. Until it is a few seconds old it is looked at again rather than dropped.
-      if (target && !isFinished(target.state) && target.ticket !== item.ticket && now - item.publishedAt <= newTicketGraceMs) {
-        message.nakAfter(250);
+      // A retry's or a replay's new message is published just before the record naming its ticket is written:
+      // fetched in between, it looks stale. While it is young it is looked at again, less often as it ages,
+      // rather than dropped; a message that is really stale is dropped once the grace is over.
+      const age = now - item.publishedAt;
+      if (target && target.ticket !== item.ticket && age <= newTicketGraceMs) {
+        message.nakAfter(Math.min(5_000, Math.max(250, age / 4)));
         return undefined;
       }
       if (!target || target.ticket !== item.ticket || isFinished(target.state)) {
