@@ -7,7 +7,7 @@ import { BookControllerService } from '@bdk/proto';
 import { createAuditLog, createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readControllerConfig, type ControllerConfig } from './config.js';
-import { createDispatchTrigger } from './dispatch/dispatch-trigger.js';
+import { createDispatch } from './dispatch/dispatch-trigger.js';
 import { createListWebhookSubscribers } from './dispatch/webhook-subscribers.js';
 import { createControllerCaches } from './instance/caches.js';
 import { createChildWriter } from './instance/children.js';
@@ -76,7 +76,7 @@ const service = await startService({
   routes: (router, context) => {
     metrics.register(context.registry);
     router.service(BookControllerService, {
-      dispatchTrigger: createDispatchTrigger({ namespace, lookup, config, logger: context.logger }),
+      ...createDispatch({ namespace, lookup, config, logger: context.logger }),
       listWebhookSubscribers: createListWebhookSubscribers({ namespace, caches, audit }),
       storeInstanceSecrets: createStoreInstanceSecrets({
         namespace,

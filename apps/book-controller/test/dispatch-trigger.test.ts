@@ -137,6 +137,23 @@ describe('DispatchTrigger', () => {
     expect(received[0]?.headers['x-bdk-attempt']).toBe('3');
   });
 
+  it('dispatches several webhooks in one DispatchTriggers call, answering each in order', async () => {
+    const { responses } = await client.dispatchTriggers({
+      triggers: [request({ webhookId: 'wh-a' }), request({ webhookId: 'wh-b', targets: [{ namespace: bdkNamespace, name: 'no-such-instance' }] }), request({ webhookId: 'wh-c' })],
+    });
+    expect(responses.map((r) => r.results.map((result) => [result.delivered, result.retryable]))).toEqual([[[true, false]], [[false, false]], [[true, false]]]);
+    expect(received.map((r) => r.headers['x-bdk-webhook-id']).sort()).toEqual(['wh-a', 'wh-c']);
+  });
+
+  it('refuses a DispatchTriggers call with an empty batch or a bad trigger, naming it, and posts nothing', async () => {
+    await expect(client.dispatchTriggers({ triggers: [] })).rejects.toMatchObject({ code: Code.InvalidArgument, rawMessage: 'triggers must hold 1 to 500 triggers, got 0' });
+    await expect(client.dispatchTriggers({ triggers: [request(), request({ webhookId: ' ' })] })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: 'triggers[1].webhook_id is required',
+    });
+    expect(received).toEqual([]);
+  });
+
   it('reports a 4xx from the book as not delivered and not retryable', async () => {
     answer = 422;
     const [result] = (await client.dispatchTrigger(request())).results;

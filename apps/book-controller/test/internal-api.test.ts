@@ -111,6 +111,7 @@ describe('authentication of the internal API', () => {
   let instance: BookInstanceDefinition;
   const calls = (client: Client<typeof BookControllerService>) => ({
     DispatchTrigger: () => client.dispatchTrigger({ webhookId: 'wh-1', source: 'zendesk', payload: new Uint8Array(), targets: [targetOf(instance)] }),
+    DispatchTriggers: () => client.dispatchTriggers({ triggers: [{ webhookId: 'wh-1', source: 'zendesk', payload: new Uint8Array(), targets: [targetOf(instance)] }] }),
     ListWebhookSubscribers: () => client.listWebhookSubscribers({ source: 'zendesk' }),
     StoreInstanceSecrets: () => store(instance, { credentials: { zendesk_api_key: secretValue('auth-probe') } }, client),
   });
@@ -123,14 +124,14 @@ describe('authentication of the internal API', () => {
     expect(await app?.healthStatus('bdk.v1.BookControllerService')).toBe(ServingStatus.SERVING);
   });
 
-  it.each(['DispatchTrigger', 'ListWebhookSubscribers', 'StoreInstanceSecrets'] as const)('answers %s Unauthenticated without a valid token for its audience', async (method) => {
+  it.each(['DispatchTrigger', 'DispatchTriggers', 'ListWebhookSubscribers', 'StoreInstanceSecrets'] as const)('answers %s Unauthenticated without a valid token for its audience', async (method) => {
     const port = app?.grpcPort ?? 0;
     for (const client of [controllerClient(port), controllerClient(port, 'not.a.token'), controllerClient(port, tokens.wrongAudience)]) {
       expect((await codeOf(calls(client)[method]()))?.code).toBe(Code.Unauthenticated);
     }
   });
 
-  it.each(['DispatchTrigger', 'ListWebhookSubscribers', 'StoreInstanceSecrets'] as const)("answers %s PermissionDenied to a valid token of another identity", async (method) => {
+  it.each(['DispatchTrigger', 'DispatchTriggers', 'ListWebhookSubscribers', 'StoreInstanceSecrets'] as const)("answers %s PermissionDenied to a valid token of another identity", async (method) => {
     const error = await codeOf(calls(controllerClient(app?.grpcPort ?? 0, tokens.intruder))[method]());
     expect(error?.code).toBe(Code.PermissionDenied);
     expect(error?.rawMessage).toBe(`system:serviceaccount:${bdkNamespace}:intruder may not call ${method}`);
@@ -139,6 +140,7 @@ describe('authentication of the internal API', () => {
   it('gives each caller only its own RPCs', async () => {
     expect((await codeOf(calls(router).StoreInstanceSecrets()))?.code).toBe(Code.PermissionDenied);
     expect((await codeOf(calls(library).DispatchTrigger()))?.code).toBe(Code.PermissionDenied);
+    expect((await codeOf(calls(library).DispatchTriggers()))?.code).toBe(Code.PermissionDenied);
     expect((await codeOf(calls(library).ListWebhookSubscribers()))?.code).toBe(Code.PermissionDenied);
     expect(await codeOf(calls(router).ListWebhookSubscribers())).toBeUndefined();
     // Nothing was written for any refused call.

@@ -86,9 +86,13 @@ function router() {
           listCalls.push(request);
           return { subscribers: listAnswer(request) };
         },
-        dispatchTrigger(request) {
-          dispatched.push(request);
-          return dispatchAnswer(request) as never;
+        async dispatchTriggers({ triggers }) {
+          const responses: never[] = [];
+          for (const request of triggers) {
+            dispatched.push(request);
+            responses.push(await (dispatchAnswer(request) as never));
+          }
+          return { responses };
         },
       }),
     ),

@@ -1,5 +1,5 @@
 // A BookControllerService stand-in for the router's integration tests: a real connect-node server on loopback
-// that answers ListWebhookSubscribers from a table the test edits, answers DispatchTrigger as the test's book
+// that answers ListWebhookSubscribers from a table the test edits, answers DispatchTriggers as the test's book
 // does (by default: every known target takes it), and records what it receives (with the bearer token each call
 // carried). The real controller is exercised by its own
 // tests and the e2e suite.
@@ -60,6 +60,20 @@ export async function startControllerStandIn(namespace: string): Promise<Control
       secrets: s.secrets,
     });
 
+  async function dispatch(request: DispatchTriggerRequest) {
+    dispatched.push(request);
+    return {
+      results: await Promise.all(
+        request.targets.map(async (target) => {
+          const known = subscribers.find((s) => s.name === target.name);
+          if (!known) return { target, delivered: false, error: 'unknown instance', retryable: false };
+          const answer = standIn.book ? await standIn.book(request) : { delivered: true, httpStatus: 202 };
+          return { target, routedTo: known.routedTo, ...answer };
+        }),
+      ),
+    };
+  }
+
   const handler = connectNodeAdapter({
     routes(router) {
       router.service(BookControllerService, {
@@ -71,19 +85,9 @@ export async function startControllerStandIn(namespace: string): Promise<Control
           );
           return { subscribers: matching.map(asMessage) };
         },
-        async dispatchTrigger(request, context) {
+        async dispatchTriggers({ triggers }, context) {
           authorizations.push(context.requestHeader.get('authorization'));
-          dispatched.push(request);
-          return {
-            results: await Promise.all(
-              request.targets.map(async (target) => {
-                const known = subscribers.find((s) => s.name === target.name);
-                if (!known) return { target, delivered: false, error: 'unknown instance', retryable: false };
-                const answer = standIn.book ? await standIn.book(request) : { delivered: true, httpStatus: 202 };
-                return { target, routedTo: known.routedTo, ...answer };
-              }),
-            ),
-          };
+          return { responses: await Promise.all(triggers.map(dispatch)) };
         },
       });
     },

@@ -1,5 +1,6 @@
-// bdk.v1.BookControllerService: DispatchTrigger posts a webhook's exact bytes to each target instance's book and
-// reports, per target, whether it arrived and whether trying again could help. An instance that is not Ready
+// bdk.v1.BookControllerService: DispatchTrigger (and DispatchTriggers, several in one call) posts a webhook's exact
+// bytes to each target instance's book and reports, per target, whether it arrived and whether trying again could
+// help. An instance that is not Ready
 // is still attempted: the book's endpoint is the authority on whether it can take the trigger, and a refused
 // connection comes back as a retryable result the router's retry policy handles.
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
@@ -29,9 +30,9 @@ interface TargetResult {
   retryAfterSeconds: number;
 }
 
-/** Bad input names its field, so the router (or a person with grpcurl) can fix the call. */
-export function validateDispatch(request: DispatchTriggerRequest): void {
-  const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
+/** Bad input names its field (under `prefix` in a batch), so the router (or a person with grpcurl) can fix the call. */
+export function validateDispatch(request: DispatchTriggerRequest, prefix = ''): void {
+  const invalid = (message: string) => new ConnectError(`${prefix}${message}`, Code.InvalidArgument);
   if (request.webhookId.trim() === '') throw invalid('webhook_id is required');
   if (request.source.trim() === '') throw invalid('source is required');
   if (request.targets.length === 0) throw invalid('targets must name at least one BookInstanceDefinition');
@@ -44,6 +45,9 @@ export function validateDispatch(request: DispatchTriggerRequest): void {
   }
   if (/[\r\n]/.test(request.contentType)) throw invalid('content_type must not contain line breaks');
 }
+
+/** The most triggers one DispatchTriggers call may carry. */
+export const maxTriggersPerCall = 500;
 
 /** 5xx, 408 and 429 may pass on a later try; any other answer will not. */
 export function retryableStatus(status: number): boolean {
@@ -65,7 +69,9 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
   return Math.min(seconds, maxRetryAfterSeconds);
 }
 
-export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof BookControllerService>['dispatchTrigger'] {
+type Dispatch = Pick<ServiceImpl<typeof BookControllerService>, 'dispatchTrigger' | 'dispatchTriggers'>;
+
+export function createDispatch(deps: DispatchDeps): Dispatch {
   const { namespace, lookup, config, logger } = deps;
 
   async function dispatchOne(request: DispatchTriggerRequest, target: InstanceTarget, signal: AbortSignal): Promise<TargetResult> {
@@ -123,7 +129,9 @@ export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof Bo
             retryable,
             retryAfterSeconds: retryable ? retryAfterSeconds(response.headers.get('retry-after')) : 0,
           };
-      logger.info('dispatched trigger', {
+      // Per trigger, so at debug: the router logs each webhook with what its attempts came to, and a failed
+      // attempt is logged below at warn either way.
+      (outcome.delivered ? logger.debug : logger.warn).call(logger, 'dispatched trigger', {
         webhook_id: request.webhookId,
         target: ref,
         routed_to: result.routedTo,
@@ -141,10 +149,22 @@ export function createDispatchTrigger(deps: DispatchDeps): ServiceImpl<typeof Bo
     }
   }
 
-  return async function dispatchTrigger(request, context) {
-    validateDispatch(request);
-    const results = await Promise.all(request.targets.map((target) => dispatchOne(request, target, context.signal)));
-    return { results };
+  const dispatch = async (request: DispatchTriggerRequest, signal: AbortSignal) => ({
+    results: await Promise.all(request.targets.map((target) => dispatchOne(request, target, signal))),
+  });
+
+  return {
+    async dispatchTrigger(request, context) {
+      validateDispatch(request);
+      return dispatch(request, context.signal);
+    },
+    async dispatchTriggers(request, context) {
+      if (request.triggers.length === 0 || request.triggers.length > maxTriggersPerCall) {
+        throw new ConnectError(`triggers must hold 1 to ${maxTriggersPerCall} triggers, got ${request.triggers.length}`, Code.InvalidArgument);
+      }
+      request.triggers.forEach((trigger, i) => validateDispatch(trigger, `triggers[${i}].`));
+      return { responses: await Promise.all(request.triggers.map((trigger) => dispatch(trigger, context.signal))) };
+    },
   };
 }
 

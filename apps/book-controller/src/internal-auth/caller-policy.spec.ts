@@ -9,6 +9,7 @@ const policy = callerPolicy({ webhookRouterIdentity: router, libraryServiceIdent
 describe('decideCaller', () => {
   it.each([
     ['DispatchTrigger', router],
+    ['DispatchTriggers', router],
     ['ListWebhookSubscribers', router],
     ['StoreInstanceSecrets', library],
   ])('lets %s be called by %s', (method, username) => {
@@ -22,6 +23,7 @@ describe('decideCaller', () => {
   it.each([
     ['StoreInstanceSecrets', router],
     ['DispatchTrigger', library],
+    ['DispatchTriggers', library],
     ['ListWebhookSubscribers', 'system:serviceaccount:bdk:intruder'],
     ['DispatchTrigger', 'system:serviceaccount:other:webhook-router'],
   ])('refuses %s to %s with PermissionDenied naming both', (method, username) => {

@@ -9,6 +9,7 @@ export type CallerPolicy = Readonly<Record<string, string>>;
 export function callerPolicy(config: Pick<ControllerConfig, 'webhookRouterIdentity' | 'libraryServiceIdentity'>): CallerPolicy {
   return {
     DispatchTrigger: config.webhookRouterIdentity,
+    DispatchTriggers: config.webhookRouterIdentity,
     ListWebhookSubscribers: config.webhookRouterIdentity,
     StoreInstanceSecrets: config.libraryServiceIdentity,
   };

@@ -1,5 +1,5 @@
-// Hands owed deliveries to the book controller, one (webhook, target) pair per DispatchTrigger, and records each
-// attempt and its next step in the store. Two ways in: the first attempt of a webhook just accepted (the sender is
+// Hands owed deliveries to the book controller, one trigger per (webhook, target) pair, batched into
+// DispatchTriggers calls (trigger-batcher.ts), and records each attempt and its next step in the store. Two ways in: the first attempt of a webhook just accepted (the sender is
 // waiting for it, up to a budget), and a loop that claims whatever is due from the store: retries, replays, and
 // first attempts whose router died before recording them. Attempts in flight are bounded; what is over the bound
 // waits in the store, not in memory.
@@ -10,6 +10,7 @@ import type { ControllerClient } from '../controller-client.js';
 import type { AttemptOutcome, DeliveryStore, DueWork } from './delivery-store.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { nextStep, type AttemptResult, type RetryPolicy } from './retry-policy.js';
+import { createTriggerBatcher } from './trigger-batcher.js';
 
 export interface DispatcherOptions {
   store: DeliveryStore;
@@ -50,7 +51,8 @@ export interface Dispatcher {
 }
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const { store, controller, policy, logger, metrics } = options;
+  const { store, policy, logger, metrics } = options;
+  const triggers = createTriggerBatcher({ controller: options.controller, timeoutMs: options.attemptTimeoutMs });
   let inFlight = 0;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -67,19 +69,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let httpStatus = 0;
     let error = '';
     try {
-      const response = await controller.dispatchTrigger(
-        {
-          webhookId: work.webhookId,
-          source: work.source,
-          event: work.event,
-          payload: work.payload,
-          contentType: work.contentType,
-          headers: work.headers,
-          targets: [{ namespace: work.destination.namespace, name: work.destination.name }],
-          attempt: work.attempt,
-        },
-        { timeoutMs: options.attemptTimeoutMs },
-      );
+      const response = await triggers.dispatch({
+        webhookId: work.webhookId,
+        source: work.source,
+        event: work.event,
+        payload: work.payload,
+        contentType: work.contentType,
+        headers: work.headers,
+        targets: [{ namespace: work.destination.namespace, name: work.destination.name }],
+        attempt: work.attempt,
+      });
       const answer = response.results.find((r) => r.target?.namespace === work.destination.namespace && r.target.name === work.destination.name);
       if (answer) {
         result = { delivered: answer.delivered, retryable: answer.retryable, retryAfterSeconds: answer.retryAfterSeconds };
