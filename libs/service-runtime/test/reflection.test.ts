@@ -57,6 +57,7 @@ describe('grpc.reflection.v1', () => {
     const service = pool.getService('bdk.v1.BookControllerService');
     expect(service?.methods.map((m) => `${m.name}(${m.input.typeName}) -> ${m.output.typeName}`)).toEqual([
       'DispatchTrigger(bdk.v1.DispatchTriggerRequest) -> bdk.v1.DispatchTriggerResponse',
+      'DispatchTriggers(bdk.v1.DispatchTriggersRequest) -> bdk.v1.DispatchTriggersResponse',
       'ListWebhookSubscribers(bdk.v1.ListWebhookSubscribersRequest) -> bdk.v1.ListWebhookSubscribersResponse',
       'StoreInstanceSecrets(bdk.v1.StoreInstanceSecretsRequest) -> bdk.v1.StoreInstanceSecretsResponse',
     ]);
