@@ -10,6 +10,7 @@ import type { Logger } from '@bdk/service-runtime';
 import { bookUrl, type ControllerConfig } from '../config.js';
 import { instanceIdOf } from '../instance/desired-objects.js';
 import type { InstanceLookup } from '../instance/instance-lookup.js';
+import { createBookPoster, type BookPoster } from './book-poster.js';
 import { forwardedHeaders, triggerUrl } from './webhook-integration.js';
 
 export interface DispatchDeps {
@@ -18,6 +19,8 @@ export interface DispatchDeps {
   lookup: InstanceLookup;
   config: Pick<ControllerConfig, 'bookUrlTemplate' | 'bookPort' | 'dispatchTimeoutMs'>;
   logger: Logger;
+  /** How triggers reach the books; one keep-alive poster by default. */
+  poster?: BookPoster;
 }
 
 interface TargetResult {
@@ -73,6 +76,7 @@ type Dispatch = Pick<ServiceImpl<typeof BookControllerService>, 'dispatchTrigger
 
 export function createDispatch(deps: DispatchDeps): Dispatch {
   const { namespace, lookup, config, logger } = deps;
+  const poster = deps.poster ?? createBookPoster();
 
   async function dispatchOne(request: DispatchTriggerRequest, target: InstanceTarget, signal: AbortSignal): Promise<TargetResult> {
     const result: TargetResult = { target: { namespace: target.namespace, name: target.name }, routedTo: '', delivered: false, httpStatus: 0, error: '', retryable: false, retryAfterSeconds: 0 };
@@ -110,40 +114,32 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
 
     const started = Date.now();
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: request.payload,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(config.dispatchTimeoutMs), signal]),
-      });
-      // The answer's body is the book's business; reading it to the end frees the connection.
-      await response.arrayBuffer().catch(() => undefined);
-      const retryable = retryableStatus(response.status);
-      const outcome: TargetResult = response.ok
-        ? { ...result, delivered: true, httpStatus: response.status }
+      const answer = await poster.post(url, headers, request.payload, { timeoutMs: config.dispatchTimeoutMs, signal });
+      const delivered = answer.status >= 200 && answer.status < 300;
+      const retryable = retryableStatus(answer.status);
+      const outcome: TargetResult = delivered
+        ? { ...result, delivered: true, httpStatus: answer.status }
         : {
             ...result,
-            httpStatus: response.status,
-            error: `book answered HTTP ${response.status}`,
+            httpStatus: answer.status,
+            error: `book answered HTTP ${answer.status}`,
             retryable,
-            retryAfterSeconds: retryable ? retryAfterSeconds(response.headers.get('retry-after')) : 0,
+            retryAfterSeconds: retryable ? retryAfterSeconds(answer.retryAfter) : 0,
           };
       // Per trigger, so at debug: the router logs each webhook with what its attempts came to, and a failed
-      // attempt is logged below at warn either way.
+      // attempt is logged at warn either way.
       (outcome.delivered ? logger.debug : logger.warn).call(logger, 'dispatched trigger', {
         webhook_id: request.webhookId,
         target: ref,
         routed_to: result.routedTo,
         url: url.toString(),
-        http_status: response.status,
+        http_status: answer.status,
         delivered: outcome.delivered,
         duration_ms: Date.now() - started,
       });
       return outcome;
     } catch (error) {
-      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      const reason = timedOut ? `no answer within ${config.dispatchTimeoutMs} ms` : describeFetchError(error);
+      const reason = error instanceof Error ? error.message : String(error);
       logger.warn('trigger not delivered', { webhook_id: request.webhookId, target: ref, url: url.toString(), reason, duration_ms: Date.now() - started });
       return fail(`book at ${url.origin} unreachable: ${reason}`, true);
     }
@@ -166,12 +162,4 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
       return { responses: await Promise.all(request.triggers.map((trigger) => dispatch(trigger, context.signal))) };
     },
   };
-}
-
-/** fetch's TypeError hides the reason (ECONNREFUSED, ENOTFOUND) in its cause. */
-function describeFetchError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
-  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? `${cause.code}: ${cause.message}` : cause.message;
-  return error.message;
 }
