@@ -93,19 +93,12 @@ export interface Delivery {
 }
 
 /** One (webhook, target) pair to attempt now, with what the book needs. */
-export interface DueWork {
-  webhookId: string;
+export interface DueWork extends Pick<NewDelivery, 'webhookId' | 'organizationId' | 'source' | 'event' | 'contentType' | 'payload' | 'headers' | 'receivedAt'> {
+  /** Index into the delivery's targets. */
   target: number;
-  organizationId: string;
-  source: string;
-  event: string;
-  contentType: string;
-  payload: Uint8Array;
-  headers: Record<string, string>;
   destination: DeliveryTarget;
   /** 1 for the first attempt. */
   attempt: number;
-  receivedAt: Date;
 }
 
 /** What to record after an attempt: the next state of the pair, decided by the retry policy. */
