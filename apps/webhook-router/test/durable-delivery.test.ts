@@ -223,7 +223,7 @@ describe.each(backends)('with the %s delivery store', (name, makeBackend) => {
   });
 
   // Only a store with a broker has a broker to restart.
-  (name.startsWith('NATS') ? describe : describe.skip)('the broker restarted during a load', () => {
+  if (name.startsWith('NATS')) describe('the broker restarted during a load', () => {
     it('loses nothing acknowledged, leaves nothing stuck, and the router recovers without a restart', async () => {
       scriptBook(() => ({ delivered: true, httpStatus: 200 }));
       const routerPid = router?.process.pid;
@@ -329,11 +329,12 @@ describe.each(backends)('with the %s delivery store', (name, makeBackend) => {
       scriptBook(() => ({ delivered: true, httpStatus: 200 }));
       const ports = { grpc: router?.grpcPort, admin: router?.adminPort };
       await router?.stop();
-      routerEnv = { ...routerEnv, BDK_WEBHOOK_SOURCE_RATE: '5', BDK_WEBHOOK_SOURCE_BURST: '5' };
+      // One a second after a burst of two: twelve at once cannot all pass, however slowly this machine sends them.
+      routerEnv = { ...routerEnv, BDK_WEBHOOK_SOURCE_RATE: '1', BDK_WEBHOOK_SOURCE_BURST: '2' };
       router = await startRouter(ports);
       const answers = await Promise.all(Array.from({ length: 12 }, () => send()));
       const limited = answers.filter((a) => a.status === 429);
-      expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(5);
+      expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(2);
       expect(limited.length).toBeGreaterThan(0);
       expect(limited[0]?.headers.get('retry-after')).toBe('1');
       expect(limited[0]?.body).toMatchObject({ code: 8, message: `source "${book.source}" is over its webhook rate limit; retry after 1 s` });
