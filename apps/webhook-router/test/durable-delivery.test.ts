@@ -319,8 +319,8 @@ describe.each(backends)('with the %s delivery store', (name, makeBackend) => {
       const retry = attemptsBy.get(webhookId)?.find((a) => a.attempt === 2);
       expect(retry?.at).toBeGreaterThanOrEqual(due - 50);
       // On schedule, or, when the restart took longer than the delay, as soon as the router is back: the
-      // dispatcher looks for due work every 200 ms.
-      expect(retry?.at).toBeLessThan(Math.max(due, upAt) + 1_500);
+      // dispatcher looks for due work every 200 ms (the margin is for a machine busy with other tests).
+      expect(retry?.at).toBeLessThan(Math.max(due, upAt) + 2_500);
     }, 60_000);
   });
 
