@@ -27,18 +27,32 @@ export interface QueueWatch {
 export function watchQueue(options: QueueWatchOptions): QueueWatch {
   const { store, metrics, logger } = options;
   let depth = 0;
-  let acceptedSinceRefresh = 0;
+  // Accepts counted since the store was last read. One that lands while the store is being read may or may not be
+  // in that reading: it is counted on top (so the queue is never undercounted), and the store is read once more at
+  // once to settle it (once: under steady traffic every reading overlaps some accept, and the next tick comes soon).
+  let acceptedTotal = 0;
+  let countedUpTo = 0;
+  let refreshing: Promise<void> | undefined;
 
-  async function refresh(): Promise<void> {
-    const counted = acceptedSinceRefresh;
+  async function readStore(settling = false): Promise<void> {
+    const before = acceptedTotal;
     try {
       const stats = await store.stats();
       depth = stats.pending;
-      acceptedSinceRefresh -= counted;
+      countedUpTo = before;
       metrics.queue(stats, new Date());
     } catch (error) {
       logger.warn('reading the delivery queue\u2019s counts failed', { error });
+      return;
     }
+    if (acceptedTotal !== before && !settling) await readStore(true);
+  }
+
+  function refresh(): Promise<void> {
+    refreshing ??= readStore().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
   }
 
   async function purge(): Promise<void> {
@@ -59,9 +73,9 @@ export function watchQueue(options: QueueWatchOptions): QueueWatch {
   void purge();
 
   return {
-    depth: () => depth + acceptedSinceRefresh,
+    depth: () => depth + (acceptedTotal - countedUpTo),
     accepted(pairs) {
-      acceptedSinceRefresh += pairs;
+      acceptedTotal += pairs;
     },
     refresh,
     stop() {
