@@ -1,6 +1,6 @@
 // webhook-router settings beyond the shared ones (ports, namespace) and the authentication file, read once at
 // start-up. Every bad value stops the process with the variable named.
-import { ConfigError, envString, readControllerConnection, type ControllerConnection } from '@bdk/service-runtime';
+import { ConfigError, envString, envWholeNumber, readControllerConnection, type ControllerConnection } from '@bdk/service-runtime';
 import { defaultRetrySchedule, parseRetrySchedule } from './delivery/retry-policy.js';
 import type { BucketLimit } from './intake/token-buckets.js';
 
@@ -39,12 +39,12 @@ export const defaultSqlitePath = '/var/lib/bdk/webhook-router/deliveries.sqlite'
 export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
   const { controllerUrl, controllerTokenFile } = readControllerConnection(env);
   // Below Envoy's 30 s route timeout, so the sender gets the router's answer rather than Envoy's.
-  const controllerTimeoutMs = wholeNumber(env, 'BDK_CONTROLLER_TIMEOUT_MS', 10_000, 1, 25_000, 'milliseconds');
+  const controllerTimeoutMs = envWholeNumber(env, 'BDK_CONTROLLER_TIMEOUT_MS', 10_000, { min: 1, max: 25_000, unit: 'milliseconds' });
   // Senders retry for hours, so a window much wider than their clock skew only widens what a replay can reuse.
-  const timestampToleranceSeconds = wholeNumber(env, 'BDK_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 3_600, 'seconds');
+  const timestampToleranceSeconds = envWholeNumber(env, 'BDK_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', 300, { min: 1, max: 3_600, unit: 'seconds' });
   // Long enough that a burst to one source costs one controller call; short enough that a new instance or a
   // revoked secret takes effect within seconds. 0 asks on every webhook.
-  const subscriberCacheMs = wholeNumber(env, 'BDK_WEBHOOK_SUBSCRIBER_CACHE_MS', 5_000, 0, 60_000, 'milliseconds');
+  const subscriberCacheMs = envWholeNumber(env, 'BDK_WEBHOOK_SUBSCRIBER_CACHE_MS', 5_000, { min: 0, max: 60_000, unit: 'milliseconds' });
 
   const kind = envString(env, 'BDK_DELIVERY_STORE', 'sqlite');
   let store: DeliveryStoreConfig;
@@ -65,7 +65,7 @@ export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
   }
 
   // Below the controller deadline, so that an answer in time is not cut off; at least a little for the book.
-  const firstAttemptBudgetMs = wholeNumber(env, 'BDK_DELIVERY_FIRST_ATTEMPT_BUDGET_MS', 2_000, 0, 25_000, 'milliseconds');
+  const firstAttemptBudgetMs = envWholeNumber(env, 'BDK_DELIVERY_FIRST_ATTEMPT_BUDGET_MS', 2_000, { min: 0, max: 25_000, unit: 'milliseconds' });
   let retryDelaysMs: number[];
   try {
     retryDelaysMs = parseRetrySchedule(envString(env, 'BDK_DELIVERY_RETRY_SCHEDULE', defaultRetrySchedule));
@@ -81,10 +81,10 @@ export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
     store,
     firstAttemptBudgetMs,
     retryDelaysMs,
-    retentionHours: wholeNumber(env, 'BDK_DELIVERY_RETENTION_HOURS', 168, 1, 8_760, 'hours'),
-    idempotencyWindowHours: wholeNumber(env, 'BDK_WEBHOOK_IDEMPOTENCY_WINDOW_HOURS', 24, 1, 720, 'hours'),
-    maxPending: wholeNumber(env, 'BDK_DELIVERY_MAX_PENDING', 100_000, 1, 100_000_000, 'deliveries'),
-    concurrency: wholeNumber(env, 'BDK_DELIVERY_CONCURRENCY', 64, 1, 10_000, 'attempts'),
+    retentionHours: envWholeNumber(env, 'BDK_DELIVERY_RETENTION_HOURS', 168, { min: 1, max: 8_760, unit: 'hours' }),
+    idempotencyWindowHours: envWholeNumber(env, 'BDK_WEBHOOK_IDEMPOTENCY_WINDOW_HOURS', 24, { min: 1, max: 720, unit: 'hours' }),
+    maxPending: envWholeNumber(env, 'BDK_DELIVERY_MAX_PENDING', 100_000, { min: 1, max: 100_000_000, unit: 'deliveries' }),
+    concurrency: envWholeNumber(env, 'BDK_DELIVERY_CONCURRENCY', 64, { min: 1, max: 10_000, unit: 'attempts' }),
     sourceLimit: bucket(env, 'BDK_WEBHOOK_SOURCE'),
     organizationLimit: bucket(env, 'BDK_WEBHOOK_ORGANIZATION'),
   };
@@ -92,16 +92,7 @@ export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
 
 /** `<prefix>_RATE` webhooks a second (0: unlimited) and `<prefix>_BURST` (default: one second's worth). */
 function bucket(env: NodeJS.ProcessEnv, prefix: string): BucketLimit {
-  const ratePerSecond = wholeNumber(env, `${prefix}_RATE`, 0, 0, 1_000_000, 'webhooks a second');
-  const burst = wholeNumber(env, `${prefix}_BURST`, Math.max(1, ratePerSecond), 1, 10_000_000, 'webhooks');
+  const ratePerSecond = envWholeNumber(env, `${prefix}_RATE`, 0, { min: 0, max: 1_000_000, unit: 'webhooks a second' });
+  const burst = envWholeNumber(env, `${prefix}_BURST`, Math.max(1, ratePerSecond), { min: 1, max: 10_000_000, unit: 'webhooks' });
   return { ratePerSecond, burst };
-}
-
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, unit: string): number {
-  const raw = envString(env, name, String(fallback));
-  const value = Number(raw);
-  if (!/^[0-9]+$/.test(raw.trim()) || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number of ${unit} from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readServiceConfig } from './config.js';
+import { envWholeNumber, readServiceConfig } from './config.js';
 
 describe('readServiceConfig', () => {
   it('defaults to the in-cluster settings', () => {
@@ -17,5 +17,19 @@ describe('readServiceConfig', () => {
 
   it.each(['abc', '-1', '70000', '80.5'])('rejects GRPC_PORT=%s, naming the variable', (value) => {
     expect(() => readServiceConfig({ GRPC_PORT: value })).toThrow(`GRPC_PORT must be a port number (0-65535), got "${value}"`);
+  });
+});
+
+describe('envWholeNumber', () => {
+  const range = { min: 1, max: 100, unit: 'seconds' };
+
+  it('reads a whole number in range, or the fallback when unset', () => {
+    expect(envWholeNumber({ WAIT: '42' }, 'WAIT', 5, range)).toBe(42);
+    expect(envWholeNumber({}, 'WAIT', 5, range)).toBe(5);
+    expect(envWholeNumber({ WAIT: '' }, 'WAIT', 5, range)).toBe(5);
+  });
+
+  it.each(['0', '101', '-1', '1.5', '1e2', 'soon'])('rejects WAIT=%s, naming the variable, the unit and the range', (value) => {
+    expect(() => envWholeNumber({ WAIT: value }, 'WAIT', 5, range)).toThrow(`WAIT must be a whole number of seconds from 1 to 100, got "${value}"`);
   });
 });

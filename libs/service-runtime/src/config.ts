@@ -13,6 +13,16 @@ export function envPort(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return port;
 }
 
+/** A whole number from `min` to `max` (the `unit` names it in the error), or `fallback` when unset. */
+export function envWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, range: { min: number; max: number; unit: string }): number {
+  const raw = envString(env, name, String(fallback));
+  const value = Number(raw);
+  if (!/^[0-9]+$/.test(raw.trim()) || !Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(`${name} must be a whole number of ${range.unit} from ${range.min} to ${range.max}, got "${raw}"`);
+  }
+  return value;
+}
+
 export function envString(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw === '' ? fallback : raw;

@@ -12,7 +12,7 @@ export {
   type AuditRecord,
   type AuditedInstance,
 } from './audit-log.js';
-export { ConfigError, envPort, envString, readServiceConfig, type ServiceConfig } from './config.js';
+export { ConfigError, envPort, envString, envWholeNumber, readServiceConfig, type ServiceConfig } from './config.js';
 export { createControllerClient, readControllerConnection, type ControllerClient, type ControllerConnection } from './controller-connection.js';
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 export { ServingStatus, type HealthRegistry } from './health.js';
