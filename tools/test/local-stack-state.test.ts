@@ -5,13 +5,22 @@
 // the gateway answers the router's routes again. Needs
 // `nx run-many -t build -p library-service,book-controller,webhook-router,tooling`.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders, startLocalStack, waitUntil, workspaceRoot, type LocalStack } from '@bdk/testing';
+import {
+  seedCreateBookRequest,
+  seedCreateInstanceRequest,
+  seedWebhookBody,
+  seedWebhookHeaders,
+  startBookEndpoint,
+  startLocalStack,
+  waitUntil,
+  workspaceRoot,
+  type BookEndpoint,
+  type LocalStack,
+} from '@bdk/testing';
 import { signPayload } from '@bdk/webhooks';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,7 +30,7 @@ const builtApps = ['library-service', 'book-controller', 'webhook-router'].map((
 
 const stateDirs: string[] = [];
 const stacks: LocalStack[] = [];
-const servers: http.Server[] = [];
+const bookEndpoints: BookEndpoint[] = [];
 
 function commandLine(pid: string): string {
   try {
@@ -55,28 +64,8 @@ afterAll(async () => {
     }
     await rm(stateDir, { recursive: true, force: true });
   }
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(bookEndpoints.map((book) => book.close()));
 }, 120_000);
-
-/** A book's endpoint that refuses every trigger with 503 until told to take them, and keeps what it took. */
-async function bookEndpoint() {
-  const state = { failing: true, taken: [] as string[] };
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (state.failing) {
-        response.writeHead(503).end();
-        return;
-      }
-      state.taken.push(Buffer.concat(chunks).toString('utf8'));
-      response.writeHead(202).end();
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { state, urlTemplate: `http://127.0.0.1:${(server.address() as AddressInfo).port}/{namespace}/{service}` };
-}
 
 /** Runs the stack on `stateDir` (kept) with free ports; resolves once it reports it is up. */
 async function startStack(stateDir: string, env: Record<string, string>): Promise<LocalStack> {
@@ -107,9 +96,13 @@ describe.each(['sqlite', 'nats'])('the local stack with the %s delivery store', 
     }
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-local-state-'));
     stateDirs.push(stateDir);
-    const book = await bookEndpoint();
+    // The book refuses every trigger until the test lets it take them.
+    const book = await startBookEndpoint();
+    bookEndpoints.push(book);
+    book.status = 503;
+    const bookUrlTemplate = `http://127.0.0.1:${book.port}/{namespace}/{service}`;
     // One retry, soon: due while the stack is stopped or just after it is back.
-    const env = { BDK_LOCAL_DELIVERY_STORE: store, BDK_BOOK_URL_TEMPLATE: book.urlTemplate, BDK_DELIVERY_RETRY_SCHEDULE: '10s,10s,10s' };
+    const env = { BDK_LOCAL_DELIVERY_STORE: store, BDK_BOOK_URL_TEMPLATE: bookUrlTemplate, BDK_DELIVERY_RETRY_SCHEDULE: '10s,10s,10s' };
     const token = (...args: string[]) =>
       execFileSync(process.execPath, [tokenCommand, ...args], { env: { ...process.env, BDK_LOCAL_STACK_DIR: stateDir }, encoding: 'utf8' }).trim();
 
@@ -163,9 +156,9 @@ describe.each(['sqlite', 'nats'])('the local stack with the %s delivery store', 
     const instances = await call(`${second.gatewayUrl}/api/v1/books/${bookId}/instances`, member);
     expect((instances.json['instances'] as { instance_id: string }[]).map((i) => i.instance_id)).toEqual([instanceId]);
     expect(await delivery(second.gatewayUrl)).toMatchObject({ state: expect.stringMatching(/pending|retrying|failed/) });
-    book.state.failing = false;
+    book.status = 202;
     await waitUntil('the owed webhook to be delivered', async () => (await delivery(second.gatewayUrl))?.state === 'delivered', { timeoutMs: 60_000, intervalMs: 500 });
-    expect(book.state.taken).toContain(seedWebhookBody);
+    expect(book.requests.filter((r) => r.status === 202).map((r) => r.body.toString('utf8'))).toContain(seedWebhookBody);
 
     // The router dies as an OOM kill would; the stack starts it again on the same ports, behind the same sidecar.
     const routerPid = () => Number(readFileSync(path.join(stateDir, 'run', 'webhook-router.pid'), 'utf8').trim());

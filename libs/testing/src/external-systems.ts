@@ -13,32 +13,39 @@ export interface ReceivedRequest {
   url: string;
   contentType: string | undefined;
   body: Buffer;
+  /** What the endpoint answered. */
+  status: number;
 }
 
 export interface BookEndpoint {
   readonly port: number;
   /** Every request, in arrival order. */
   readonly requests: ReceivedRequest[];
+  /** The status it answers with from now on: 202 until a test sets another (503 for a book that is down). */
+  status: number;
   close(): Promise<void>;
 }
 
-/** A book's HTTP endpoint: records every request and answers 202. */
+/** A book's HTTP endpoint: records every request and answers 202, or the status the test set. */
 export async function startBookEndpoint(): Promise<BookEndpoint> {
   const requests: ReceivedRequest[] = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests.push({ method: request.method ?? '', url: request.url ?? '', contentType: request.headers['content-type'], body: Buffer.concat(chunks) });
-      response.writeHead(202).end();
+      const { status } = endpoint;
+      requests.push({ method: request.method ?? '', url: request.url ?? '', contentType: request.headers['content-type'], body: Buffer.concat(chunks), status });
+      response.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  const endpoint: BookEndpoint = {
     port: (server.address() as AddressInfo).port,
     requests,
+    status: 202,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  return endpoint;
 }
 
 type PromptInit = MessageInitShape<typeof modelmanager.PromptDefinitionSchema>;
