@@ -246,6 +246,9 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         expect(github.deliveries.map((d) => d.webhookId)).toEqual([made[5], made[3], made[1]].map((d) => d?.webhookId));
         const delivered = await store.list({ organizationId, state: 'delivered' }, { pageSize: 50 });
         expect(delivered.deliveries.map((d) => d.webhookId)).toEqual([nth(made, 6).webhookId]);
+        // A list leaves the attempts out; get() has them.
+        expect(delivered.deliveries[0]?.attemptLog).toEqual([]);
+        expect((await store.get(organizationId, nth(made, 6).webhookId))?.attemptLog).toHaveLength(1);
         const pending = await store.list({ organizationId, state: 'pending' }, { pageSize: 50 });
         expect(pending.deliveries).toHaveLength(6);
         const window = await store.list({ organizationId, receivedAfter: new Date(base + 2_000), receivedBefore: new Date(base + 4_000) }, { pageSize: 50 });

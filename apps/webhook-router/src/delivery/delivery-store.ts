@@ -156,7 +156,7 @@ export interface DeliveryStore {
   recordAttempt(webhookId: string, target: number, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void>;
   /** One delivery of the organisation; undefined when it does not exist or belongs to another organisation. */
   get(organizationId: string, webhookId: string): Promise<Delivery | undefined>;
-  /** The organisation's deliveries, newest first. */
+  /** The organisation's deliveries, newest first, each without its attempt log (empty): get() reads one whole. */
   list(filter: DeliveryFilter, page: { pageSize: number; pageToken?: string }): Promise<DeliveryPage>;
   /**
    * Makes the organisation's deliveries matching the filter due again now: their dead-lettered targets, or every

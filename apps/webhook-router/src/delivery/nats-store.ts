@@ -468,7 +468,7 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       .map(({ record }) => record)
       .filter((r) => !after || r.receivedAt < after.receivedAt || (r.receivedAt === after.receivedAt && r.webhookId < after.webhookId))
       .sort((a, b) => b.receivedAt - a.receivedAt || (a.webhookId < b.webhookId ? 1 : a.webhookId > b.webhookId ? -1 : 0));
-    const deliveries = newestFirst.slice(0, page.pageSize).map(toDelivery);
+    const deliveries = newestFirst.slice(0, page.pageSize).map((record) => ({ ...toDelivery(record), attemptLog: [] }));
     const last = deliveries.at(-1);
     return { deliveries, nextPageToken: last && newestFirst.length > page.pageSize ? encodePageToken(last) : '' };
   }

@@ -14,6 +14,7 @@ import {
   type DeliveryPage,
   type DeliveryState,
   type DeliveryStore,
+  type DeliveryTarget,
   type DueWork,
   type NewDelivery,
   type QueueStats,
@@ -154,13 +155,14 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
 
   function readDelivery(organizationId: string, webhookId: string): Delivery | undefined {
     const row = sql('SELECT * FROM deliveries WHERE webhook_id = ? AND organization_id = ?').get(webhookId, organizationId);
-    return row ? toDelivery(row as Row) : undefined;
+    return row ? toDelivery(row as Row, true) : undefined;
   }
 
-  function toDelivery(row: Row): Delivery {
+  function toDelivery(row: Row, withAttempts: boolean): Delivery {
     const webhookId = row['webhook_id'] as string;
     const targets = sql('SELECT * FROM targets WHERE webhook_id = ? ORDER BY target').all(webhookId).map((t) => toTargetStatus(t as Row));
-    const attemptLog = sql('SELECT * FROM attempts WHERE webhook_id = ? ORDER BY rowid').all(webhookId).map((a) => {
+    const attemptRows = withAttempts ? sql('SELECT * FROM attempts WHERE webhook_id = ? ORDER BY rowid').all(webhookId) : [];
+    const attemptLog = attemptRows.map((a) => {
       const attempt = a as Row;
       return {
         at: new Date(attempt['at'] as number),
@@ -272,12 +274,7 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
           contentType: row['content_type'] as string,
           payload: row['payload'] as Uint8Array,
           headers: JSON.parse(row['headers'] as string) as Record<string, string>,
-          destination: {
-            namespace: row['namespace'] as string,
-            name: row['name'] as string,
-            instanceId: row['instance_id'] as string,
-            routedTo: row['routed_to'] as string,
-          },
+          destination: toTarget(row),
           attempt: (row['attempts'] as number) + 1,
           receivedAt: new Date(row['received_at'] as number),
         };
@@ -341,7 +338,7 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
     const rows = db
       .prepare(`SELECT * FROM deliveries WHERE ${where}${after} ORDER BY received_at DESC, webhook_id DESC LIMIT ?`)
       .all(...params, page.pageSize + 1) as Row[];
-    const deliveries = rows.slice(0, page.pageSize).map(toDelivery);
+    const deliveries = rows.slice(0, page.pageSize).map((row) => toDelivery(row, false));
     const last = deliveries.at(-1);
     return { deliveries, nextPageToken: last && rows.length > page.pageSize ? encodePageToken(last) : '' };
   }
@@ -412,13 +409,19 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
   };
 }
 
-function toTargetStatus(row: Row): TargetStatus {
-  const next = row['next_attempt_at'] as number | null;
+function toTarget(row: Row): DeliveryTarget {
   return {
     namespace: row['namespace'] as string,
     name: row['name'] as string,
     instanceId: row['instance_id'] as string,
     routedTo: row['routed_to'] as string,
+  };
+}
+
+function toTargetStatus(row: Row): TargetStatus {
+  const next = row['next_attempt_at'] as number | null;
+  return {
+    ...toTarget(row),
     state: row['state'] as DeliveryState,
     attempts: row['attempts'] as number,
     lastError: row['last_error'] as string,

@@ -175,9 +175,10 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
       count('rate_limited');
       throw tooMany(context, organizationTake.retryAfterSeconds, 'the organisation is over its webhook rate limit');
     }
-    if (limits.queueDepth() + verified.length > limits.maxPending) {
+    const queueDepth = limits.queueDepth();
+    if (queueDepth + verified.length > limits.maxPending) {
       count('queue_full');
-      verifiedLog.warn('webhook refused: the delivery queue is full', { queueDepth: limits.queueDepth(), maxPending: limits.maxPending });
+      verifiedLog.warn('webhook refused: the delivery queue is full', { queueDepth, maxPending: limits.maxPending });
       context.responseHeader.set('retry-after', '30');
       throw new ConnectError('the delivery queue is full; try again later', Code.Unavailable);
     }
