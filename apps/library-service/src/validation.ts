@@ -160,6 +160,17 @@ export function validateCreateBookInstance(request: CreateBookInstanceRequest): 
   if (deployment) {
     if (deployment.type !== '') oneOf(deployment.type, deploymentTypes, 'deployment.type');
     check(deployment.replicas >= 0 && deployment.replicas <= maxReplicas, 'deployment.replicas', `must be between 0 and ${maxReplicas}`);
+    const autoscaling = deployment.autoscaling;
+    if (autoscaling) {
+      const { minReplicas, maxReplicas: most, targetCpuUtilization } = autoscaling;
+      check(most >= 1 && most <= maxReplicas, 'deployment.autoscaling.max_replicas', `must be between 1 and ${maxReplicas}`);
+      check(minReplicas >= 0 && minReplicas <= most, 'deployment.autoscaling.min_replicas', `must be between 1 and max_replicas (${most})`);
+      check(
+        targetCpuUtilization >= 0 && targetCpuUtilization <= 100,
+        'deployment.autoscaling.target_cpu_utilization',
+        'must be a percentage between 1 and 100',
+      );
+    }
     const resources = deployment.resources;
     if (resources) {
       check(resources.cpu === '' || quantity.test(resources.cpu), 'deployment.resources.cpu', `must be a Kubernetes quantity such as 500m, got "${resources.cpu}"`);

@@ -21,9 +21,20 @@ export function validOrganizationId(organizationId: string): boolean {
   return organizationId !== '' && organizationId.length <= 63 && labelValue.test(organizationId);
 }
 
+/**
+ * Pod Security admission at `restricted` on a customer namespace: the apiserver itself refuses a pod that could
+ * escalate privileges there, whoever creates it.
+ */
+export const podSecurityLabels: Readonly<Record<string, string>> = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/audit': 'restricted',
+};
+
 /** The labels of a customer namespace BDK manages for `organizationId`. */
 export function customerNamespaceLabels(organizationId: string): Record<string, string> {
-  return { [bdkLabels.managedBy]: managedByBdk, [bdkLabels.organizationId]: organizationId };
+  return { [bdkLabels.managedBy]: managedByBdk, [bdkLabels.organizationId]: organizationId, ...podSecurityLabels };
 }
 
 export type RefusalReason = 'NamespaceReserved' | 'NamespaceNotOwned' | 'OrganizationInvalid';

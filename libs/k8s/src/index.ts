@@ -5,6 +5,7 @@ export type { BdkResources, CustomResourceClient, ResourceType } from './custom-
 export {
   customerNamespaceLabels,
   decideNamespace,
+  podSecurityLabels,
   reservedNamespace,
   validOrganizationId,
   type NamespaceDecision,

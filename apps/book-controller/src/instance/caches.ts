@@ -1,7 +1,8 @@
 // The controller's list+watch caches: BookInstanceDefinitions and BookDefinitions in BDK's namespace, the
-// children BDK manages in customer namespaces (selected by app.kubernetes.io/managed-by=bdk), and the instances'
-// webhook signing Secrets (selected by their purpose), which ListWebhookSubscribers answers from. Every change of
-// a child is mapped to the key of the instance it concerns and handed to `enqueue`.
+// children BDK manages in customer namespaces and the ReplicaSets and Pods made from them (selected by
+// app.kubernetes.io/managed-by=bdk), the instances' credentials Secrets (digests only) and their webhook signing
+// Secrets, which ListWebhookSubscribers answers from. Every change is mapped to the key of the instance it
+// concerns (or, for a namespace-wide object, of every instance in that namespace) and handed to `enqueue`.
 import {
   bdkAnnotations,
   bdkLabels,
@@ -20,16 +21,26 @@ import {
 import type { Logger } from '@bdk/service-runtime';
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
   type V1ConfigMap,
   type V1Deployment,
+  type V1LimitRange,
+  type V1NetworkPolicy,
+  type V1Pod,
+  type V1ReplicaSet,
+  type V1ResourceQuota,
   type V1Secret,
   type V1Service,
+  type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
+import { slimPod, slimReplicaSet } from './cache-transforms.js';
+import { digestSecret } from './credentials.js';
 
 export interface ControllerCaches {
   readonly instances: RestartingInformer<BookInstanceDefinition>;
@@ -38,6 +49,16 @@ export interface ControllerCaches {
   readonly services: RestartingInformer<V1Service>;
   readonly configMaps: RestartingInformer<V1ConfigMap>;
   readonly externalBooks: RestartingInformer<ExternalBookDefinition>;
+  readonly autoscalers: RestartingInformer<V2HorizontalPodAutoscaler>;
+  /** The books' ReplicaSets and Pods, trimmed to what rollout health and rollback read (cache-transforms). */
+  readonly replicaSets: RestartingInformer<V1ReplicaSet>;
+  readonly pods: RestartingInformer<V1Pod>;
+  /** Namespace-wide objects of customer namespaces (namespace-policy). */
+  readonly resourceQuotas: RestartingInformer<V1ResourceQuota>;
+  readonly limitRanges: RestartingInformer<V1LimitRange>;
+  readonly networkPolicies: RestartingInformer<V1NetworkPolicy>;
+  /** The instances' credentials Secrets, each value replaced by its digest: the controller holds no credential. */
+  readonly credentialSecrets: RestartingInformer<V1Secret>;
   /** Every instance's webhook signing Secret, in every namespace. */
   readonly signingSecrets: RestartingInformer<V1Secret>;
   start(): Promise<void>;
@@ -74,6 +95,8 @@ export function createControllerCaches(options: {
   const resources = bdkResources(kubeConfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
+  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const managed = labelSelector({ [bdkLabels.managedBy]: managedByBdk });
   const enqueueOwner = (child: KubernetesObject) => {
     const key = ownerKeyOf(child);
@@ -142,6 +165,85 @@ export function createControllerCaches(options: {
     onChange: enqueueOwner,
   });
 
+  const autoscalers = new RestartingInformer<V2HorizontalPodAutoscaler>({
+    name: 'horizontalpodautoscalers',
+    kubeConfig,
+    logger,
+    path: '/apis/autoscaling/v2/horizontalpodautoscalers',
+    labelSelector: managed,
+    list: () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: managed }),
+    onChange: enqueueOwner,
+  });
+  // A book's ReplicaSets and Pods carry the template's labels, managed-by included.
+  const replicaSets = new RestartingInformer<V1ReplicaSet>({
+    name: 'replicasets',
+    kubeConfig,
+    logger,
+    path: '/apis/apps/v1/replicasets',
+    labelSelector: managed,
+    list: () => apps.listReplicaSetForAllNamespaces({ labelSelector: managed }),
+    transform: slimReplicaSet,
+    onChange: enqueueOwner,
+  });
+  const pods = new RestartingInformer<V1Pod>({
+    name: 'pods',
+    kubeConfig,
+    logger,
+    path: '/api/v1/pods',
+    labelSelector: managed,
+    list: () => core.listPodForAllNamespaces({ labelSelector: managed }),
+    transform: slimPod,
+    onChange: enqueueOwner,
+  });
+
+  // A namespace-wide object concerns every instance of its namespace (one of them restores it when it changes).
+  const enqueueNamespace = (object: KubernetesObject) => {
+    const customerNamespace = object.metadata?.namespace;
+    for (const instance of instances.list(namespace)) {
+      if (instance.spec.customer.namespace === customerNamespace) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
+    }
+  };
+  const resourceQuotas = new RestartingInformer<V1ResourceQuota>({
+    name: 'resourcequotas',
+    kubeConfig,
+    logger,
+    path: '/api/v1/resourcequotas',
+    labelSelector: managed,
+    list: () => core.listResourceQuotaForAllNamespaces({ labelSelector: managed }),
+    onChange: enqueueNamespace,
+  });
+  const limitRanges = new RestartingInformer<V1LimitRange>({
+    name: 'limitranges',
+    kubeConfig,
+    logger,
+    path: '/api/v1/limitranges',
+    labelSelector: managed,
+    list: () => core.listLimitRangeForAllNamespaces({ labelSelector: managed }),
+    onChange: enqueueNamespace,
+  });
+  const networkPolicies = new RestartingInformer<V1NetworkPolicy>({
+    name: 'networkpolicies',
+    kubeConfig,
+    logger,
+    path: '/apis/networking.k8s.io/v1/networkpolicies',
+    labelSelector: managed,
+    list: () => networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed }),
+    onChange: enqueueNamespace,
+  });
+
+  const credentialsSelector = labelSelector({ [bdkLabels.secretPurpose]: secretPurposes.credentials });
+  const credentialSecrets = new RestartingInformer<V1Secret>({
+    name: 'credential-secrets',
+    kubeConfig,
+    logger,
+    path: '/api/v1/secrets',
+    labelSelector: credentialsSelector,
+    list: () => core.listSecretForAllNamespaces({ labelSelector: credentialsSelector }),
+    transform: digestSecret,
+    // A rotated credential rolls the pods of the instance the Secret belongs to.
+    onChange: enqueueOwner,
+  });
+
   const signing = labelSelector({ [bdkLabels.secretPurpose]: secretPurposes.webhookSigning });
   // No onChange: the reconcile does not read signing Secrets; the router's calls read the cache as it is then.
   const signingSecrets = new RestartingInformer<V1Secret>({
@@ -153,7 +255,22 @@ export function createControllerCaches(options: {
     list: () => core.listSecretForAllNamespaces({ labelSelector: signing }),
   });
 
-  const all = [books, deployments, services, configMaps, externalBooks, signingSecrets, instances];
+  const all = [
+    books,
+    deployments,
+    services,
+    configMaps,
+    externalBooks,
+    autoscalers,
+    replicaSets,
+    pods,
+    resourceQuotas,
+    limitRanges,
+    networkPolicies,
+    credentialSecrets,
+    signingSecrets,
+    instances,
+  ];
   return {
     instances,
     books,
@@ -161,6 +278,13 @@ export function createControllerCaches(options: {
     services,
     configMaps,
     externalBooks,
+    autoscalers,
+    replicaSets,
+    pods,
+    resourceQuotas,
+    limitRanges,
+    networkPolicies,
+    credentialSecrets,
     signingSecrets,
     async start() {
       await Promise.all(all.map((informer) => informer.start()));

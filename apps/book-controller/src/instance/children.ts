@@ -4,18 +4,23 @@
 import { bdkLabels, externalBookDefinitionResource, isNotFound, labelSelector, type ExternalBookDefinition } from '@bdk/k8s';
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
   type V1ConfigMap,
   type V1Deployment,
+  type V1PodTemplateSpec,
   type V1Service,
+  type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { containsDesired } from '../runtime/object-compare.js';
-import { appliedHashAnnotation } from './desired-objects.js';
+import { appliedHashAnnotation } from './applied-hash.js';
+import type { NamespacePolicyObject } from './namespace-policy.js';
 
 /** The field manager of everything the controller applies. */
 export const fieldManager = 'book-controller';
@@ -32,7 +37,18 @@ export function upToDate(observed: KubernetesObject | undefined, desired: Kubern
   const hash = (object: KubernetesObject) => object.metadata?.annotations?.[appliedHashAnnotation];
   // apiVersion and kind are not compared: items of a typed list come without them.
   const { apiVersion: _apiVersion, kind: _kind, ...fields } = desired;
-  return hash(observed) !== undefined && hash(observed) === hash(desired) && containsDesired(observed, fields);
+  return hash(observed) !== undefined && hash(observed) === hash(desired) && containsDesired(wireForm(observed), fields);
+}
+
+/**
+ * An object with the API's own field names. client-node's typed lists rename the few that are reserved words in
+ * JavaScript (`from` is `_from`, `default` is `_default`), while watch events and what BDK sends use the API's
+ * names; no field of the Kubernetes API itself starts with an underscore.
+ */
+export function wireForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(wireForm);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key.startsWith('_') ? key.slice(1) : key, wireForm(field)]));
 }
 
 export interface ChildWriter {
@@ -40,6 +56,13 @@ export interface ChildWriter {
   applyService(desired: V1Service): Promise<V1Service>;
   applyDeployment(desired: V1Deployment): Promise<V1Deployment>;
   applyExternalBook(desired: ExternalBookDefinition): Promise<ExternalBookDefinition>;
+  applyAutoscaler(desired: V2HorizontalPodAutoscaler): Promise<unknown>;
+  /** Deletes the instance's autoscaler when it no longer asks for one; a missing one is fine. */
+  deleteAutoscaler(namespace: string, name: string): Promise<void>;
+  /** A namespace-wide object: ResourceQuota, LimitRange or NetworkPolicy. */
+  applyNamespacePolicy(desired: NamespacePolicyObject): Promise<unknown>;
+  /** Puts `template` back into the Deployment (a rollback), as a JSON patch conditional on its resourceVersion. */
+  replaceTemplate(deployment: V1Deployment, template: V1PodTemplateSpec): Promise<V1Deployment>;
   /** Deletes every child of the instance in `namespace`; returns what it deleted, as `Kind/name`. */
   deleteAll(namespace: string, instanceId: string): Promise<string[]>;
 }
@@ -48,6 +71,8 @@ export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
+  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const ebd = { group: externalBookDefinitionResource.group, version: externalBookDefinitionResource.version, plural: externalBookDefinitionResource.plural };
   const target = (object: KubernetesObject) => ({
     name: object.metadata?.name ?? '',
@@ -81,6 +106,11 @@ export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
       remove: (namespace, name) => custom.deleteNamespacedCustomObject({ ...ebd, namespace, name }),
     },
     {
+      kind: 'HorizontalPodAutoscaler',
+      list: async (namespace, selector) => names((await autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace, labelSelector: selector })).items),
+      remove: (namespace, name) => autoscaling.deleteNamespacedHorizontalPodAutoscaler({ namespace, name }),
+    },
+    {
       // Written by the library-service, but it belongs to the instance and must not outlive it.
       kind: 'Secret',
       list: async (namespace, selector) => names((await core.listNamespacedSecret({ namespace, labelSelector: selector })).items),
@@ -94,6 +124,40 @@ export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
     applyDeployment: (desired) => apps.patchNamespacedDeployment({ ...target(desired), body: desired }, applyOptions),
     applyExternalBook: async (desired) =>
       (await custom.patchNamespacedCustomObject({ ...ebd, ...target(desired), body: desired }, applyOptions)) as ExternalBookDefinition,
+    applyAutoscaler: (desired) => autoscaling.patchNamespacedHorizontalPodAutoscaler({ ...target(desired), body: desired }, applyOptions),
+    async deleteAutoscaler(namespace, name) {
+      try {
+        await autoscaling.deleteNamespacedHorizontalPodAutoscaler({ namespace, name });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    },
+    applyNamespacePolicy(desired) {
+      const request = { ...target(desired), body: desired };
+      switch (desired.kind) {
+        case 'ResourceQuota':
+          return core.patchNamespacedResourceQuota(request, applyOptions);
+        case 'LimitRange':
+          return core.patchNamespacedLimitRange(request, applyOptions);
+        case 'NetworkPolicy':
+          return networking.patchNamespacedNetworkPolicy(request, applyOptions);
+        default:
+          throw new Error(`not a namespace policy kind: ${desired.kind}`);
+      }
+    },
+    replaceTemplate: (deployment, template) =>
+      apps.patchNamespacedDeployment(
+        {
+          name: deployment.metadata?.name ?? '',
+          namespace: deployment.metadata?.namespace ?? '',
+          fieldManager,
+          body: [
+            { op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata?.resourceVersion },
+            { op: 'replace', path: '/spec/template', value: wireForm(template) },
+          ],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      ),
     async deleteAll(namespace, instanceId) {
       const selector = labelSelector({ [bdkLabels.instanceId]: instanceId });
       const deleted: string[] = [];

@@ -8,8 +8,13 @@ export const ConditionType = {
   NamespaceAvailable: 'NamespaceAvailable',
   /** Every credential's Secret and key exist in the customer namespace. */
   CredentialsAvailable: 'CredentialsAvailable',
-  /** The book Deployment has all its replicas ready at its current generation. */
+  /** Every wanted replica of the book runs the Deployment's current template and its Pod is Ready. */
   DeploymentReady: 'DeploymentReady',
+  /**
+   * The summary: the instance runs its current spec and can take triggers. What `kubectl wait --for=condition=Ready`
+   * and GitOps tools read; its reason is the first thing that stands in the way.
+   */
+  Ready: 'Ready',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -34,6 +39,16 @@ export const ConditionReason = {
   /** The Deployment controller has not yet seen the Deployment's latest spec. */
   DeploymentProgressing: 'DeploymentProgressing',
   DeploymentNotCreated: 'DeploymentNotCreated',
+  /** The Deployment controller gave up on the rollout: no progress within progressDeadlineSeconds. */
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  /** A container of the current template keeps crashing. */
+  CrashLoopBackOff: 'CrashLoopBackOff',
+  /** The rollout of the current spec failed and the book runs the template that ran before it. */
+  RolledBack: 'RolledBack',
+  /** The rollout of the current spec failed and there is no earlier template to go back to. */
+  RolloutFailed: 'RolloutFailed',
+  /** Ready: every condition above holds. */
+  InstanceReady: 'InstanceReady',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
@@ -45,6 +60,10 @@ export const EventReason = {
   Ready: 'Ready',
   NotReady: 'NotReady',
   CleanedUp: 'CleanedUp',
+  /** A rollout failed and the Deployment was put back on its previous template (the message names both). */
+  RolledBack: 'RolledBack',
+  /** A rollout failed with nothing to roll back to. */
+  RolloutFailed: 'RolloutFailed',
   /** The customer namespace may not be written into (the message says why). */
   NamespaceNotOwned: 'NamespaceNotOwned',
   NamespaceReserved: 'NamespaceReserved',

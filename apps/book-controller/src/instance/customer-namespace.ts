@@ -1,7 +1,7 @@
 // Makes sure a customer namespace is one BDK may write into for an organisation, creating or claiming it when
 // needed (the rules: @bdk/k8s decideNamespace). Both the reconcile and StoreInstanceSecrets go through here before
 // writing anything into a customer namespace.
-import { customerNamespaceLabels, decideNamespace, isConflict, isNotFound, type RefusalReason } from '@bdk/k8s';
+import { customerNamespaceLabels, decideNamespace, isConflict, isNotFound, podSecurityLabels, type RefusalReason } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
 
@@ -52,6 +52,13 @@ export function createCustomerNamespaces(kubeConfig: KubeConfig, bdkNamespace: s
               mergePatch,
             );
             log.info('claimed the customer namespace for the organisation', { namespace: name, organization_id: organizationId });
+          } else if (Object.entries(podSecurityLabels).some(([key, value]) => namespace?.metadata?.labels?.[key] !== value)) {
+            // A namespace made before BDK enforced Pod Security, or whose labels someone changed.
+            await core.patchNamespace(
+              { name, body: { metadata: { labels: podSecurityLabels, resourceVersion: namespace?.metadata?.resourceVersion } } },
+              mergePatch,
+            );
+            log.info('set Pod Security admission to restricted on the customer namespace', { namespace: name });
           }
           return { writable: true };
         } catch (error) {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { bdkLabels, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import { readControllerConfig } from '../config.js';
-import { appliedHashAnnotation, desiredConfigMap, desiredDeployment, desiredExternalBook, desiredService, identify } from './desired-objects.js';
+import { appliedHashAnnotation } from './applied-hash.js';
+import {
+  credentialsHashAnnotation,
+  desiredAutoscaler,
+  desiredConfigMap,
+  desiredDeployment,
+  desiredExternalBook,
+  desiredService,
+  identify,
+} from './desired-objects.js';
 
 const config = readControllerConfig({});
 const book: BookDefinition = {
@@ -37,9 +46,9 @@ describe('identify', () => {
 });
 
 describe('desiredDeployment', () => {
-  const build = (i: BookInstanceDefinition) => {
+  const build = (i: BookInstanceDefinition, credentialsDigest = 'digest-1') => {
     const id = identify(i, book);
-    return desiredDeployment(id, i, book, config, desiredConfigMap(id, i, book));
+    return desiredDeployment(id, i, book, config, { configMap: desiredConfigMap(id, i, book), credentialsDigest, progressDeadlineSeconds: 120 });
   };
 
   it('runs the book image with the requested replicas, requests, credentials and descriptor', () => {
@@ -62,6 +71,34 @@ describe('desiredDeployment', () => {
     expect(sidecar?.env?.find((e) => e.name === 'TS_AUTHKEY')?.valueFrom?.secretKeyRef).toMatchObject({ optional: true });
   });
 
+  it('meets Pod Security restricted in every container, the sidecar included, with a writable /tmp only', () => {
+    const deployment = build(instance({ networking: { tailscale: { enabled: true, tailnet: 'acme-corp' } } }));
+    const pod = deployment.spec?.template.spec;
+    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod?.securityContext?.runAsUser).toBeGreaterThan(0);
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    for (const container of pod?.containers ?? []) {
+      expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
+      expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    }
+    expect(deployment.spec?.template.metadata?.labels?.['bdk.voyager.io/tailscale']).toBe('true');
+  });
+
+  it('rolls the pods when a credential value changes: its digest is on the pod template', () => {
+    const before = build(instance(), 'digest-1');
+    const after = build(instance(), 'digest-2');
+    expect(before.spec?.template.metadata?.annotations?.[credentialsHashAnnotation]).toBe('digest-1');
+    expect(after.spec?.template.metadata?.annotations?.[credentialsHashAnnotation]).toBe('digest-2');
+    expect(build(instance({ credentials: [] }), '').spec?.template.metadata?.annotations).not.toHaveProperty(credentialsHashAnnotation);
+  });
+
+  it('leaves the replica count to the autoscaler when autoscaling is set, and keeps replicas: 0', () => {
+    const autoscaled = instance({ deployment: { replicas: 2, autoscaling: { min_replicas: 2, max_replicas: 5, target_cpu_utilization: 70 } } });
+    expect(build(autoscaled).spec).not.toHaveProperty('replicas');
+    expect(build(instance({ deployment: { replicas: 0 } })).spec?.replicas).toBe(0);
+    expect(build(instance()).spec?.progressDeadlineSeconds).toBe(120);
+  });
+
   it('stamps a hash that changes with the spec, including a removed field', () => {
     const hash = (i: BookInstanceDefinition) => build(i).metadata?.annotations?.[appliedHashAnnotation];
     expect(hash(instance())).toBe(hash(instance()));
@@ -80,5 +117,24 @@ describe('desiredService and desiredExternalBook', () => {
       service: 'customer-support-3b4650f8',
       port: 8080,
     });
+  });
+});
+
+describe('desiredAutoscaler', () => {
+  it('is an autoscaling/v2 HorizontalPodAutoscaler of the book Deployment on CPU, or nothing', () => {
+    const autoscaled = instance({ deployment: { type: 'primary', replicas: 2, autoscaling: { min_replicas: 2, max_replicas: 5, target_cpu_utilization: 70 } } });
+    const hpa = desiredAutoscaler(identify(autoscaled, book), autoscaled);
+    expect(hpa).toMatchObject({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'customer-support-3b4650f8', namespace: 'customer-acme' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'customer-support-3b4650f8' },
+        minReplicas: 2,
+        maxReplicas: 5,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      },
+    });
+    expect(desiredAutoscaler(identify(instance(), book), instance())).toBeUndefined();
   });
 });

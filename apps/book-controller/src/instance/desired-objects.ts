@@ -14,14 +14,21 @@ import {
   type BookInstanceDefinition,
   type ExternalBookDefinition,
 } from '@bdk/k8s';
-import type { V1ConfigMap, V1Container, V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Container, V1Deployment, V1EnvVar, V1SecurityContext, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { bookImage, bookUrl, type ControllerConfig } from '../config.js';
 import { contentHash } from '../runtime/object-compare.js';
+import { withAppliedHash } from './applied-hash.js';
+import { tailscaleLabel } from './namespace-policy.js';
 
-/** Hash of everything the controller sets on a child, so a change it makes (a field removed, too) is seen. */
-export const appliedHashAnnotation = 'bdk.voyager.io/applied-hash';
 /** On the pod template: a changed book descriptor rolls the pods, which read it once at start-up. */
 export const descriptorHashAnnotation = 'bdk.voyager.io/descriptor-hash';
+/**
+ * On the pod template: a digest of the credential values the pods read (never the values), so a rotated credential
+ * rolls the pods, which read their environment once at start-up.
+ */
+export const credentialsHashAnnotation = 'bdk.voyager.io/credentials-hash';
+/** The uid and gid book containers run as: any non-root id satisfies Pod Security `restricted`; this one is nobody's. */
+export const bookUserId = 65532;
 /** Where the book container finds its descriptor (book.json) and settings (settings.json). */
 export const descriptorMountPath = '/etc/bdk/book';
 /** Pinned: a sidecar that changes under a running book is an outage nobody asked for. */
@@ -87,13 +94,6 @@ function childMetadata(id: InstanceIdentity) {
   };
 }
 
-/** Stamps the hash of the object as built, so the next reconcile can tell whether its own intent changed. */
-function withAppliedHash<T extends { metadata?: { annotations?: Record<string, string> } }>(object: T): T {
-  const hash = contentHash(object);
-  const metadata = object.metadata ?? {};
-  return { ...object, metadata: { ...metadata, annotations: { ...metadata.annotations, [appliedHashAnnotation]: hash } } };
-}
-
 /** The book's descriptor as the book and its customers see it. */
 export function bookDescriptor(book: BookDefinition) {
   const { name, version, description, schema, capabilities, runtime, integrations, prompts } = book.spec;
@@ -138,6 +138,17 @@ function credentialEnv(id: InstanceIdentity, instance: BookInstanceDefinition): 
   }));
 }
 
+/**
+ * Pod Security `restricted`, and a read-only root filesystem: a book writes only to /tmp (an emptyDir), so a
+ * compromised book cannot change its own code.
+ */
+const restrictedContainer: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+};
+
 function bookContainer(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition, config: ControllerConfig): V1Container {
   const configuration = instance.spec.configuration ?? {};
   const resources = instance.spec.deployment?.resources ?? {};
@@ -160,7 +171,11 @@ function bookContainer(id: InstanceIdentity, instance: BookInstanceDefinition, b
       ...credentialEnv(id, instance),
     ],
     resources: Object.keys(requests).length > 0 ? { requests } : undefined,
-    volumeMounts: [{ name: 'book-descriptor', mountPath: descriptorMountPath, readOnly: true }],
+    securityContext: restrictedContainer,
+    volumeMounts: [
+      { name: 'book-descriptor', mountPath: descriptorMountPath, readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
     // Ready once the book accepts connections, so the Service only sends triggers to books that listen.
     readinessProbe: { tcpSocket: { port: 'http' } },
   };
@@ -181,6 +196,8 @@ function tailscaleContainer(id: InstanceIdentity): V1Container {
       { name: 'TS_STATE_DIR', value: '/var/lib/tailscale' },
       { name: 'TS_KUBE_SECRET', value: '' },
       { name: 'TS_ACCEPT_DNS', value: 'false' },
+      // The default socket path is under /var/run, which the read-only root filesystem does not allow.
+      { name: 'TS_SOCKET', value: '/tmp/tailscaled.sock' },
       {
         name: 'TS_AUTHKEY',
         valueFrom: {
@@ -192,8 +209,21 @@ function tailscaleContainer(id: InstanceIdentity): V1Container {
         },
       },
     ],
-    volumeMounts: [{ name: 'tailscale-state', mountPath: '/var/lib/tailscale' }],
+    securityContext: restrictedContainer,
+    volumeMounts: [
+      { name: 'tailscale-state', mountPath: '/var/lib/tailscale' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
   };
+}
+
+/** What the Deployment builder needs beyond the instance and its book. */
+export interface DeploymentInputs {
+  configMap: V1ConfigMap;
+  /** credentialsDigest() of the Secrets the pods read; empty when the instance has no credentials. */
+  credentialsDigest: string;
+  /** How long a rollout may go without progress before the Deployment reports ProgressDeadlineExceeded. */
+  progressDeadlineSeconds: number;
 }
 
 export function desiredDeployment(
@@ -201,30 +231,64 @@ export function desiredDeployment(
   instance: BookInstanceDefinition,
   book: BookDefinition,
   config: ControllerConfig,
-  configMap: V1ConfigMap,
+  inputs: DeploymentInputs,
 ): V1Deployment {
   const tailscale = instance.spec.networking?.tailscale?.enabled === true;
-  const labels = childLabels(id);
+  const labels = { ...childLabels(id), ...(tailscale ? { [tailscaleLabel]: 'true' } : {}) };
+  const autoscaled = instance.spec.deployment?.autoscaling !== undefined;
+  const annotations: Record<string, string> = {
+    [bdkAnnotations.instanceRef]: id.instanceRef,
+    [descriptorHashAnnotation]: contentHash(inputs.configMap.data),
+  };
+  if (inputs.credentialsDigest) annotations[credentialsHashAnnotation] = inputs.credentialsDigest;
   return withAppliedHash({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: childMetadata(id),
     spec: {
-      replicas: instance.spec.deployment?.replicas ?? 1,
+      // Autoscaled: the HorizontalPodAutoscaler owns the count, and a value applied here would fight it.
+      ...(autoscaled ? {} : { replicas: instance.spec.deployment?.replicas ?? 1 }),
       selector: { matchLabels: selectorLabels(id) },
+      progressDeadlineSeconds: inputs.progressDeadlineSeconds,
+      // The earlier templates a failed rollout can be rolled back to.
+      revisionHistoryLimit: 5,
       template: {
-        metadata: {
-          labels,
-          annotations: { [bdkAnnotations.instanceRef]: id.instanceRef, [descriptorHashAnnotation]: contentHash(configMap.data) },
-        },
+        metadata: { labels, annotations },
         spec: {
+          // No API access: a book reads its descriptor and credentials from files and environment.
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: bookUserId,
+            runAsGroup: bookUserId,
+            fsGroup: bookUserId,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [bookContainer(id, instance, book, config), ...(tailscale ? [tailscaleContainer(id)] : [])],
           volumes: [
             { name: 'book-descriptor', configMap: { name: id.workloadName } },
+            { name: 'tmp', emptyDir: {} },
             ...(tailscale ? [{ name: 'tailscale-state', emptyDir: {} }] : []),
           ],
         },
       },
+    },
+  });
+}
+
+/** The instance's autoscaler, or undefined when it asks for a fixed replica count. */
+export function desiredAutoscaler(id: InstanceIdentity, instance: BookInstanceDefinition): V2HorizontalPodAutoscaler | undefined {
+  const autoscaling = instance.spec.deployment?.autoscaling;
+  if (!autoscaling) return undefined;
+  return withAppliedHash({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: childMetadata(id),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: id.workloadName },
+      minReplicas: autoscaling.min_replicas ?? 1,
+      maxReplicas: autoscaling.max_replicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.target_cpu_utilization ?? 80 } } }],
     },
   });
 }

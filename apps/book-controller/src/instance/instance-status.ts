@@ -1,15 +1,16 @@
 // The status a BookInstanceDefinition should report, computed from what the reconcile observed. Pure, so the
-// rules (phase, conditions, when last_transition moves) are unit-tested without an apiserver.
+// rules (phase, conditions, when a transition time moves) are unit-tested without an apiserver.
 import { bdkLabels, type BookInstanceDefinition, type BookInstanceDefinitionStatus } from '@bdk/k8s';
-import type { V1Deployment } from '@kubernetes/client-node';
 import { jsonEqual } from '../runtime/object-compare.js';
 import { ConditionReason, ConditionType } from './conditions.js';
 import { instanceIdOf, type InstanceIdentity } from './desired-objects.js';
+import type { RollbackRecord } from './rollback.js';
+import type { RolloutHealth } from './rollout-health.js';
 
 export type Condition = NonNullable<BookInstanceDefinitionStatus['conditions']>[number];
 export type Phase = NonNullable<BookInstanceDefinitionStatus['phase']>;
 
-/** One condition as a step of the reconcile found it; last_transition and observedGeneration are filled in here. */
+/** One condition as a step of the reconcile found it; transition times and observedGeneration are filled in here. */
 export interface Observation {
   status: Condition['status'];
   reason: ConditionReason;
@@ -25,56 +26,62 @@ export interface StatusInput {
   namespace?: Observation;
   /** undefined when the reconcile did not get as far as checking them (the book is missing). */
   credentials?: Observation;
-  /** The book Deployment as the apiserver last reported it, if it exists. */
-  deployment?: V1Deployment;
+  /** The book's rollout as its Deployment, ReplicaSets and Pods show it. */
+  rollout: RolloutHealth;
+  /** Set while the book runs an earlier template because the current spec failed to roll out. */
+  rollback?: RollbackRecord;
   now: Date;
 }
 
-/** Whether every replica of the Deployment's current spec is ready. */
-export function deploymentReady(deployment: V1Deployment): boolean {
-  const replicas = deployment.spec?.replicas ?? 1;
-  const status = deployment.status ?? {};
-  return (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) && (status.readyReplicas ?? 0) === replicas;
+/** Why the instance cannot come up by waiting, if it cannot: the observation that makes the phase Failed. */
+export function failure(input: Pick<StatusInput, 'book' | 'namespace' | 'rollout' | 'rollback'>): Observation | undefined {
+  if (input.book.status !== 'True') return input.book;
+  // Nothing is written into a namespace BDK may not use.
+  if (input.namespace && input.namespace.status !== 'True') return input.namespace;
+  if (input.rollback) {
+    return {
+      status: 'False',
+      reason: ConditionReason.RolledBack,
+      message: `the rollout of the current spec failed (${input.rollback.reason ?? ''}); the book runs revision ${input.rollback.revision ?? ''}, the template before it, until the spec changes`,
+    };
+  }
+  if (input.rollout.failure) {
+    return { status: 'False', reason: ConditionReason.RolloutFailed, message: `${input.rollout.failure.message}; there is no earlier template to roll back to` };
+  }
+  return undefined;
 }
 
-export function observeDeployment(deployment: V1Deployment | undefined): Observation {
-  if (!deployment) {
-    return { status: 'Unknown', reason: ConditionReason.DeploymentNotCreated, message: 'the book Deployment does not exist yet' };
-  }
-  const replicas = deployment.spec?.replicas ?? 1;
-  const ready = deployment.status?.readyReplicas ?? 0;
-  if ((deployment.status?.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0)) {
-    return { status: 'False', reason: ConditionReason.DeploymentProgressing, message: 'the Deployment controller has not yet observed the latest spec' };
-  }
-  if (deploymentReady(deployment)) {
-    return { status: 'True', reason: ConditionReason.ReplicasReady, message: `${ready}/${replicas} replicas ready` };
-  }
-  return { status: 'False', reason: ConditionReason.ReplicasNotReady, message: `${ready}/${replicas} replicas ready` };
-}
-
-function phaseOf(input: StatusInput, deployment: Observation): Phase {
-  if (input.book.status !== 'True') return 'Failed';
-  // Nothing is written into a namespace BDK may not use, so the instance cannot come up by waiting.
-  if (input.namespace && input.namespace.status !== 'True') return 'Failed';
-  if (deployment.status === 'True') return 'Ready';
+function phaseOf(input: StatusInput): Phase {
+  if (failure(input)) return 'Failed';
+  if (input.rollout.observation.status === 'True') return 'Ready';
   // Once ready, a deployment that falls behind (a rollout, a scale-up) is updating, not new.
   const previous = input.instance.status?.phase;
   return previous === 'Ready' || previous === 'Updating' ? 'Updating' : 'Pending';
 }
 
+/** The summary condition: True in phase Ready, otherwise the first thing that stands in the way. */
+function readiness(input: StatusInput, phase: Phase): Observation {
+  if (phase === 'Ready') return { status: 'True', reason: ConditionReason.InstanceReady, message: 'the book runs the current spec and every replica is ready' };
+  const blocking = failure(input) ?? [input.credentials, input.rollout.observation].find((o) => o && o.status !== 'True') ?? input.rollout.observation;
+  return { status: 'False', reason: blocking.reason, message: blocking.message };
+}
+
 /**
- * Sets a condition, keeping last_transition when the status did not flip (the API's contract: it records when
- * the status changed, not when it was last written).
+ * Sets a condition, keeping its transition time when the status did not flip (the contract: it records when the
+ * status changed, not when it was last written). The time is written twice: `last_transition` (the API's name)
+ * and `lastTransitionTime` (the name Kubernetes tools read).
  */
 export function setCondition(conditions: readonly Condition[], type: string, observation: Observation, generation: number, now: Date): Condition[] {
   const previous = conditions.find((c) => c.type === type);
+  const transition = previous && previous.status === observation.status ? (previous.last_transition ?? now.toISOString()) : now.toISOString();
   const next: Condition = {
     type,
     status: observation.status,
     reason: observation.reason,
     message: observation.message,
     observedGeneration: generation,
-    last_transition: previous && previous.status === observation.status ? previous.last_transition : now.toISOString(),
+    last_transition: transition,
+    lastTransitionTime: transition,
   };
   return previous ? conditions.map((c) => (c.type === type ? next : c)) : [...conditions, next];
 }
@@ -83,31 +90,23 @@ export function setCondition(conditions: readonly Condition[], type: string, obs
 export function desiredStatus(input: StatusInput): BookInstanceDefinitionStatus {
   const { instance, now } = input;
   const generation = instance.metadata.generation ?? 0;
-  const deployment = observeDeployment(input.deployment);
+  const phase = phaseOf(input);
   let conditions = instance.status?.conditions ?? [];
   conditions = setCondition(conditions, ConditionType.BookResolved, input.book, generation, now);
   if (input.namespace) conditions = setCondition(conditions, ConditionType.NamespaceAvailable, input.namespace, generation, now);
   if (input.credentials) conditions = setCondition(conditions, ConditionType.CredentialsAvailable, input.credentials, generation, now);
-  conditions = setCondition(conditions, ConditionType.DeploymentReady, deployment, generation, now);
+  conditions = setCondition(conditions, ConditionType.DeploymentReady, input.rollout.observation, generation, now);
+  conditions = setCondition(conditions, ConditionType.Ready, readiness(input, phase), generation, now);
   return {
-    phase: phaseOf(input, deployment),
+    phase,
     observedGeneration: generation,
     book_id: input.identity?.bookId ?? instance.metadata.labels?.[bdkLabels.bookId],
     instance_id: input.identity?.instanceId ?? instanceIdOf(instance),
-    deployment_status: {
-      ready_replicas: input.deployment?.status?.readyReplicas ?? 0,
-      total_replicas: input.deployment?.status?.replicas ?? 0,
-    },
+    deployment_status: { ready_replicas: input.rollout.readyPods, total_replicas: input.rollout.totalPods },
     conditions,
+    ...(input.rollback ? { rollback: input.rollback } : {}),
     last_updated: now.toISOString(),
   };
-}
-
-/** The observation that makes the phase Failed, for the Event that reports it. */
-export function failure(input: Pick<StatusInput, 'book' | 'namespace'>): Observation | undefined {
-  if (input.book.status !== 'True') return input.book;
-  if (input.namespace && input.namespace.status !== 'True') return input.namespace;
-  return undefined;
 }
 
 /** Whether writing `desired` would change anything but last_updated. */

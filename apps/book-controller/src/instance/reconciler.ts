@@ -4,8 +4,6 @@
 // write status. A pass with nothing to change writes nothing.
 import {
   bdkLabels,
-  credentialSecretKey,
-  credentialsSecretName,
   instanceCleanupFinalizer,
   isNotFound,
   type BdkResources,
@@ -13,15 +11,17 @@ import {
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
-import { CoreV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { ControllerConfig } from '../config.js';
 import type { ReconcileResult } from '../runtime/controller.js';
 import type { ControllerCaches } from './caches.js';
 import { splitKey } from './caches.js';
 import { upToDate, type ChildWriter } from './children.js';
 import { ConditionReason, EventReason } from './conditions.js';
+import { digestSecret, observeCredentials, type CredentialsObservation } from './credentials.js';
 import type { CustomerNamespaces } from './customer-namespace.js';
 import {
+  desiredAutoscaler,
   desiredConfigMap,
   desiredDeployment,
   desiredExternalBook,
@@ -33,6 +33,10 @@ import {
 } from './desired-objects.js';
 import type { EventRecorder } from './events.js';
 import { desiredStatus, failure, statusChanged, type Observation } from './instance-status.js';
+import { desiredNamespacePolicy, type NamespacePolicyObject } from './namespace-policy.js';
+import { heldBack, planRollback, rollbackRecord, type RollbackRecord } from './rollback.js';
+import { observeRollout } from './rollout-health.js';
+import type { WorkloadPolicy } from './workload-policy.js';
 
 /** How soon to look again at an instance waiting on something no cache watches (a missing book or Secret). */
 export const waitingRequeueMs = 30_000;
@@ -44,6 +48,8 @@ const failureEventReason: Partial<Record<ConditionReason, EventReason>> = {
   [ConditionReason.NamespaceNotOwned]: EventReason.NamespaceNotOwned,
   [ConditionReason.NamespaceReserved]: EventReason.NamespaceReserved,
   [ConditionReason.OrganizationInvalid]: EventReason.OrganizationInvalid,
+  [ConditionReason.RolledBack]: EventReason.RolledBack,
+  [ConditionReason.RolloutFailed]: EventReason.RolloutFailed,
 };
 
 export interface InstanceReconcilerDeps {
@@ -53,13 +59,22 @@ export interface InstanceReconcilerDeps {
   children: ChildWriter;
   namespaces: CustomerNamespaces;
   config: ControllerConfig;
+  policy: WorkloadPolicy;
   events: EventRecorder;
   logger: Logger;
   now?: () => Date;
 }
 
+/** What the reconcile found and did in the customer namespace. */
+interface Applied {
+  deployment?: V1Deployment;
+  changed: string[];
+  rollback?: RollbackRecord;
+  credentials: CredentialsObservation;
+}
+
 export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: string) => Promise<ReconcileResult | undefined> {
-  const { resources, caches, children, namespaces, config, events, logger } = deps;
+  const { resources, caches, children, namespaces, config, policy, events, logger } = deps;
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
   const now = deps.now ?? (() => new Date());
 
@@ -119,35 +134,55 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     return { status: 'True', reason: ConditionReason.NamespaceOwned, message: `namespace ${name} is managed by BDK for organisation ${organizationId}` };
   }
 
-  /** Whether every credential's Secret and key exist. Reads names and keys only; values never leave the apiserver. */
-  async function checkCredentials(id: InstanceIdentity, instance: BookInstanceDefinition): Promise<Observation> {
-    const credentials = instance.spec.credentials ?? [];
-    if (credentials.length === 0) return { status: 'True', reason: ConditionReason.NoCredentials, message: 'the instance declares no credentials' };
-    const keysBySecret = new Map<string, string[]>();
-    for (const credential of credentials) {
-      const secret = credential.secretRef?.name ?? credentialsSecretName(id.bookName, id.instanceId);
-      keysBySecret.set(secret, [...(keysBySecret.get(secret) ?? []), credential.secretRef?.key ?? credentialSecretKey(credential.name)]);
+  /**
+   * A credentials Secret as digests: BDK's own from the watched cache; one the instance names that BDK did not write
+   * (no purpose label, so not watched) from the apiserver, digested before anything keeps it.
+   */
+  async function readDigestedSecret(namespace: string, name: string) {
+    const cached = caches.credentialSecrets.get(name, namespace);
+    if (cached) return cached;
+    try {
+      return digestSecret(await core.readNamespacedSecret({ namespace, name }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
     }
-    for (const [name, keys] of keysBySecret) {
-      let data: Record<string, string>;
-      try {
-        data = (await core.readNamespacedSecret({ namespace: id.customerNamespace, name })).data ?? {};
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        return { status: 'False', reason: ConditionReason.SecretNotFound, message: `Secret ${id.customerNamespace}/${name} not found` };
-      }
-      const missing = keys.filter((key) => !(key in data));
-      if (missing.length > 0) {
-        return { status: 'False', reason: ConditionReason.SecretKeyMissing, message: `Secret ${id.customerNamespace}/${name} has no key ${missing.join(', ')}` };
-      }
-    }
-    return { status: 'True', reason: ConditionReason.SecretsFound, message: `${credentials.length} credentials available` };
   }
 
-  /** Server-side applies each child that differs from the cache; returns the Deployment as it now is and what changed. */
-  async function applyChildren(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition) {
+  function cachedPolicyObject(object: NamespacePolicyObject) {
+    const { name, namespace } = object.metadata;
+    switch (object.kind) {
+      case 'ResourceQuota':
+        return caches.resourceQuotas.get(name, namespace);
+      case 'LimitRange':
+        return caches.limitRanges.get(name, namespace);
+      default:
+        return caches.networkPolicies.get(name, namespace);
+    }
+  }
+
+  /** The customer namespace's quota, limits and network policies, restored whenever they differ. */
+  async function applyNamespacePolicy(namespace: string, changed: string[]): Promise<void> {
+    for (const object of desiredNamespacePolicy(namespace, policy.namespace)) {
+      if (upToDate(cachedPolicyObject(object), object)) continue;
+      await children.applyNamespacePolicy(object);
+      changed.push(`${object.kind}/${object.metadata.name}`);
+    }
+  }
+
+  function instanceObjects<T extends { metadata?: { labels?: Record<string, string> } }>(objects: readonly T[], instanceId: string): T[] {
+    return objects.filter((object) => object.metadata?.labels?.[bdkLabels.instanceId] === instanceId);
+  }
+
+  /**
+   * Server-side applies each child that differs from the cache, then looks at the rollout: a rollout that failed
+   * for the spec as it is now puts the Deployment back on its previous template, once.
+   */
+  async function applyChildren(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition, log: Logger): Promise<Applied> {
     const changed: string[] = [];
     const { workloadName: name, customerNamespace: namespace } = id;
+    await applyNamespacePolicy(namespace, changed);
+    const credentials = await observeCredentials(id, instance, readDigestedSecret);
     const configMap = desiredConfigMap(id, instance, book);
     if (!upToDate(caches.configMaps.get(name, namespace), configMap)) {
       await children.applyConfigMap(configMap);
@@ -158,10 +193,29 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       await children.applyService(service);
       changed.push(`Service/${name}`);
     }
-    const deploymentWanted = desiredDeployment(id, instance, book, config, configMap);
+    const autoscaler = desiredAutoscaler(id, instance);
+    if (autoscaler) {
+      if (!upToDate(caches.autoscalers.get(name, namespace), autoscaler)) {
+        await children.applyAutoscaler(autoscaler);
+        changed.push(`HorizontalPodAutoscaler/${name}`);
+      }
+    } else if (caches.autoscalers.get(name, namespace)) {
+      await children.deleteAutoscaler(namespace, name);
+      changed.push(`HorizontalPodAutoscaler/${name} (deleted)`);
+    }
+
+    const wanted = desiredDeployment(id, instance, book, config, {
+      configMap,
+      credentialsDigest: credentials.digest,
+      progressDeadlineSeconds: policy.progressDeadlineSeconds,
+    });
     let deployment: V1Deployment | undefined = caches.deployments.get(name, namespace);
-    if (!upToDate(deployment, deploymentWanted)) {
-      deployment = await children.applyDeployment(deploymentWanted);
+    // Held back: this spec failed to roll out and the book runs the template before it until the spec changes.
+    const previousRollback = instance.status?.rollback;
+    const held = heldBack(previousRollback, wanted);
+    // Without the digest of every credential the pods would start without them; the rollout waits for the Secret.
+    if (!held && credentials.observation.status === 'True' && !upToDate(deployment, wanted)) {
+      deployment = await children.applyDeployment(wanted);
       changed.push(`Deployment/${name}`);
     }
     const externalBook = desiredExternalBook(id, instance, book, config);
@@ -169,7 +223,21 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       await children.applyExternalBook(externalBook);
       changed.push(`ExternalBookDefinition/${name}`);
     }
-    return { deployment, changed };
+    if (held) return { deployment, changed, rollback: previousRollback, credentials };
+
+    const replicaSets = instanceObjects(caches.replicaSets.list(namespace), id.instanceId);
+    const health = observeRollout(deployment, replicaSets, instanceObjects(caches.pods.list(namespace), id.instanceId));
+    if (deployment && health.failure && changed.length === 0) {
+      const plan = planRollback(deployment, replicaSets);
+      if (plan) {
+        deployment = await children.replaceTemplate(deployment, plan.template);
+        const rollback = rollbackRecord(wanted, plan, health.failure, now());
+        log.warn('rolled the book back: its rollout failed', { reason: health.failure.reason, message: health.failure.message, revision: plan.revision });
+        await events(instance, 'Warning', EventReason.RolledBack, `${health.failure.message}; rolled back to revision ${plan.revision}`);
+        return { deployment, changed: [...changed, `Deployment/${name} (rolled back)`], rollback, credentials };
+      }
+    }
+    return { deployment, changed, credentials };
   }
 
   return async function reconcile(key) {
@@ -187,15 +255,14 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     const { book, observation: bookObservation } = resolveBook(instance);
     let id: InstanceIdentity | undefined;
     let namespaceObservation: Observation | undefined;
-    let credentials: Observation | undefined;
+    let applied: Applied | undefined;
     let deployment: V1Deployment | undefined;
     if (book) {
       id = identify(instance, book);
       namespaceObservation = await checkNamespace(instance, log);
       // A namespace BDK may not use gets nothing: no children, not even a read of its Secrets.
       if (namespaceObservation.status === 'True') {
-        credentials = await checkCredentials(id, instance);
-        const applied = await applyChildren(id, instance, book);
+        applied = await applyChildren(id, instance, book, log);
         deployment = applied.deployment;
         if (applied.changed.length > 0) {
           log.info('applied the instance children', { namespace: id.customerNamespace, applied: applied.changed });
@@ -208,24 +275,45 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       deployment = existing.find((d) => d.metadata?.labels?.[bdkLabels.instanceId] === instanceIdOf(instance));
     }
 
-    const observed = { instance, identity: id, book: bookObservation, namespace: namespaceObservation, credentials, deployment, now: now() };
+    const instanceId = id?.instanceId ?? instanceIdOf(instance);
+    const customerNamespace = instance.spec.customer.namespace;
+    const rollout = observeRollout(
+      deployment,
+      instanceObjects<V1ReplicaSet>(caches.replicaSets.list(customerNamespace), instanceId),
+      instanceObjects<V1Pod>(caches.pods.list(customerNamespace), instanceId),
+    );
+    const observed = {
+      instance,
+      identity: id,
+      book: bookObservation,
+      namespace: namespaceObservation,
+      credentials: applied?.credentials.observation,
+      rollout,
+      rollback: applied?.rollback,
+      now: now(),
+    };
     const status = desiredStatus(observed);
     const previousPhase = instance.status?.phase;
     if (statusChanged(instance.status, status)) {
-      await resources.instances.mergePatchStatus(namespace, name, status);
+      // A merge patch keeps what it does not name: a rollback record the spec has moved past is removed explicitly.
+      const clearRollback = instance.status?.rollback && !status.rollback ? { rollback: null } : {};
+      await resources.instances.mergePatchStatus(namespace, name, { ...status, ...clearRollback } as typeof status);
       log.info('updated the instance status', { phase: status.phase, previousPhase, deployment_status: status.deployment_status });
       const failed = failure(observed);
       if (status.phase === 'Failed' && failed) {
         // Once per cause: a Failed instance that fails for a new reason (its book appeared, its namespace is refused) says so.
-        const reported = previousPhase === 'Failed' && instance.status?.conditions?.some((c) => c.status === failed.status && c.reason === failed.reason);
-        if (!reported) await events(instance, 'Warning', failureEventReason[failed.reason] ?? EventReason.BookNotFound, failed.message);
+        const reported = previousPhase === 'Failed' && instance.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === failed.reason);
+        // A rollback has its own Event, recorded when it was made.
+        if (!reported && failed.reason !== ConditionReason.RolledBack) {
+          await events(instance, 'Warning', failureEventReason[failed.reason] ?? EventReason.BookNotFound, failed.message);
+        }
       } else if (status.phase !== previousPhase) {
         if (status.phase === 'Ready') await events(instance, 'Normal', EventReason.Ready, 'every book replica is ready');
         else if (previousPhase === 'Ready') await events(instance, 'Normal', EventReason.NotReady, `phase ${status.phase ?? ''}`);
       }
     }
-    // Waiting on what no cache watches (a missing book or Secret, a refused namespace): the slow timer looks
-    // again, so a namespace an operator hands over is noticed without retrying the refusal in a hot loop.
-    return book && credentials?.status === 'True' ? undefined : { requeueAfterMs: waitingRequeueMs };
+    // Waiting on what no cache watches (a missing book, a Secret BDK did not write, a refused namespace): the slow
+    // timer looks again, so a namespace an operator hands over is noticed without retrying the refusal in a hot loop.
+    return book && applied?.credentials.observation.status === 'True' ? undefined : { requeueAfterMs: waitingRequeueMs };
   };
 }

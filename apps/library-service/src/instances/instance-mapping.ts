@@ -37,6 +37,12 @@ function deploymentToCr(request: CreateBookInstanceRequest): CrDeployment | unde
     // proto3 cannot tell 0 from unset; the contract says 0 means the default, which the CRD applies (1).
     replicas: deployment.replicas === 0 ? undefined : deployment.replicas,
     resources: resources && Object.keys(resources).length > 0 ? resources : undefined,
+    autoscaling: deployment.autoscaling && {
+      // proto3's 0 is "unset": the CRD's defaults (1 and 80) apply.
+      ...(deployment.autoscaling.minReplicas > 0 ? { min_replicas: deployment.autoscaling.minReplicas } : {}),
+      max_replicas: deployment.autoscaling.maxReplicas,
+      ...(deployment.autoscaling.targetCpuUtilization > 0 ? { target_cpu_utilization: deployment.autoscaling.targetCpuUtilization } : {}),
+    },
   });
 }
 
@@ -115,6 +121,11 @@ export function instanceFromDefinition(definition: BookInstanceDefinition): Book
       type: deployment.type ?? 'primary',
       replicas: deployment.replicas ?? 1,
       resources: deployment.resources && { cpu: deployment.resources.cpu ?? '', memory: deployment.resources.memory ?? '' },
+      autoscaling: deployment.autoscaling && {
+        minReplicas: deployment.autoscaling.min_replicas ?? 1,
+        maxReplicas: deployment.autoscaling.max_replicas,
+        targetCpuUtilization: deployment.autoscaling.target_cpu_utilization ?? 80,
+      },
     },
     networking: spec.networking && { tailscale: tailscale && { enabled: tailscale.enabled ?? false, tailnet: tailscale.tailnet ?? '' } },
     credentials: (spec.credentials ?? []).map((credential) => ({
