@@ -8,9 +8,11 @@ import { bookWorkloadName, webhookIntegrationFor, type BookDefinition, type Book
 import type { BookControllerService, DispatchTriggerRequest, InstanceTarget } from '@bdk/proto';
 import type { Logger } from '@bdk/service-runtime';
 import { bookUrl, type ControllerConfig } from '../config.js';
-import { instanceIdOf } from '../instance/desired-objects.js';
+import { instanceIdOf, organizationIdOf } from '../instance/desired-objects.js';
 import type { InstanceLookup } from '../instance/instance-lookup.js';
+import { failoverTarget, sharedWorkloadOf } from '../instance/placement.js';
 import { createBookPoster, type BookPoster } from './book-poster.js';
+import { headerJson, type TriggerCredentials } from './trigger-credentials.js';
 import { forwardedHeaders, triggerUrl } from './webhook-integration.js';
 
 export interface DispatchDeps {
@@ -21,6 +23,10 @@ export interface DispatchDeps {
   logger: Logger;
   /** How triggers reach the books; one keep-alive poster by default. */
   poster?: BookPoster;
+  /** Where shared workloads run. */
+  sharedNamespace: string;
+  /** The credentials a trigger to a shared workload carries. */
+  triggerCredentials: TriggerCredentials;
 }
 
 interface TargetResult {
@@ -100,17 +106,41 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     const integration = webhookIntegrationFor(book, request.source);
     if (!integration) return fail(`book ${book.spec.name} declares no webhook integration for source "${request.source}"`, false);
 
-    const base = bookUrl(config, bookWorkloadName(book.spec.name, instanceIdOf(instance)), instance.spec.customer.namespace);
+    // A primary that is not Ready hands its triggers to a Ready secondary of the same book and customer.
+    const chosen = failoverTarget(instance, lookup.instances(namespace));
+    const shared = sharedWorkloadOf(chosen);
+    const base = shared
+      ? bookUrl(config, shared, deps.sharedNamespace)
+      : bookUrl(config, bookWorkloadName(book.spec.name, instanceIdOf(chosen)), chosen.spec.customer.namespace);
     const url = triggerUrl(base, integration.config?.endpoint);
     const headers: Record<string, string> = {
       ...forwardedHeaders(request.headers),
       'Content-Type': request.contentType || 'application/octet-stream',
       'X-BDK-Webhook-Id': request.webhookId,
       'X-BDK-Source': request.source,
-      'X-BDK-Instance': ref,
+      'X-BDK-Instance': `${namespace}/${chosen.metadata.name ?? ''}`,
+      'X-BDK-Instance-Id': instanceIdOf(chosen),
+      'X-BDK-Organization-Id': organizationIdOf(chosen),
     };
+    if (chosen !== instance) headers['X-BDK-Failover-From'] = ref;
     if (request.event) headers['X-BDK-Event'] = request.event;
     if (request.attempt > 0) headers['X-BDK-Attempt'] = String(request.attempt);
+    if (shared) {
+      // The shared pods serve every organisation of the book version: this trigger brings its own instance's
+      // settings and credentials, and nothing of anyone else's.
+      const configuration = chosen.spec.configuration ?? {};
+      headers['X-BDK-Settings'] = headerJson({
+        environment: configuration.environment ?? 'production',
+        log_level: configuration.log_level ?? 'info',
+        custom_settings: configuration.custom_settings ?? {},
+      });
+      try {
+        headers['X-BDK-Credentials'] = headerJson(await deps.triggerCredentials(chosen, book.spec.name));
+      } catch (error) {
+        logger.warn('reading the credentials of a shared instance failed', { webhook_id: request.webhookId, target: ref, error });
+        return fail(`reading the credentials of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, true);
+      }
+    }
 
     const started = Date.now();
     try {

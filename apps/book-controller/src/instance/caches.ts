@@ -41,6 +41,7 @@ import {
 } from '@kubernetes/client-node';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
+import { sharedWorkloadLabel, sharedWorkloadOf, sharingInstances } from './placement.js';
 
 export interface ControllerCaches {
   readonly instances: RestartingInformer<BookInstanceDefinition>;
@@ -98,9 +99,16 @@ export function createControllerCaches(options: {
   const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const managed = labelSelector({ [bdkLabels.managedBy]: managedByBdk });
+  // A child names its instance; an object of a shared workload concerns every instance it serves.
   const enqueueOwner = (child: KubernetesObject) => {
     const key = ownerKeyOf(child);
-    if (key) enqueue(key);
+    if (key) {
+      enqueue(key);
+      return;
+    }
+    const shared = child.metadata?.labels?.[sharedWorkloadLabel];
+    if (!shared) return;
+    for (const instance of sharingInstances(shared, instances.list(namespace))) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
   };
 
   const instances = customResourceInformer({
@@ -108,7 +116,12 @@ export function createControllerCaches(options: {
     client: resources.instances,
     namespace,
     logger,
-    onChange: (instance) => enqueue(objectKey(instance.metadata.namespace ?? namespace, instance.metadata.name ?? '')),
+    onChange: (instance) => {
+      enqueue(objectKey(instance.metadata.namespace ?? namespace, instance.metadata.name ?? ''));
+      // The shared workload's size is the largest its instances ask for: one that changes or goes concerns the rest.
+      const shared = sharedWorkloadOf(instance);
+      if (shared) for (const other of sharingInstances(shared, instances.list(namespace))) enqueue(objectKey(namespace, other.metadata.name ?? ''));
+    },
   });
   const books = customResourceInformer({
     kubeConfig,

@@ -63,8 +63,11 @@ export interface ChildWriter {
   applyNamespacePolicy(desired: NamespacePolicyObject): Promise<unknown>;
   /** Puts `template` back into the Deployment (a rollback), as a JSON patch conditional on its resourceVersion. */
   replaceTemplate(deployment: V1Deployment, template: V1PodTemplateSpec): Promise<V1Deployment>;
-  /** Deletes every child of the instance in `namespace`; returns what it deleted, as `Kind/name`. */
-  deleteAll(namespace: string, instanceId: string): Promise<string[]>;
+  /**
+   * Deletes every child of the instance in `namespace` (or, with `selector`, every object it selects there: a
+   * shared workload); returns what it deleted, as `Kind/name`.
+   */
+  deleteAll(namespace: string, instanceId: string | undefined, selector?: Record<string, string>): Promise<string[]>;
 }
 
 export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
@@ -158,8 +161,8 @@ export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
         },
         setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
       ),
-    async deleteAll(namespace, instanceId) {
-      const selector = labelSelector({ [bdkLabels.instanceId]: instanceId });
+    async deleteAll(namespace, instanceId, labels) {
+      const selector = labelSelector(labels ?? { [bdkLabels.instanceId]: instanceId ?? '' });
       const deleted: string[] = [];
       for (const { kind, list, remove } of deleters) {
         for (const name of await list(namespace, selector)) {

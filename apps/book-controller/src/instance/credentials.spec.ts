@@ -3,7 +3,7 @@ import type { BookInstanceDefinition } from '@bdk/k8s';
 import type { V1Secret } from '@kubernetes/client-node';
 import { digestSecret, observeCredentials } from './credentials.js';
 
-const id = { instanceId: 'i-1', bookId: 'b-1', bookName: 'support', customerNamespace: 'customer-acme', workloadName: 'support-i-1', instanceRef: 'bdk/acme' };
+const id = { instanceId: 'i-1', bookId: 'b-1', bookName: 'support', customerNamespace: 'customer-acme', workloadName: 'support-i-1', instanceRef: 'bdk/acme', deploymentType: 'primary' as const };
 const instance: BookInstanceDefinition = {
   apiVersion: 'bdk.voyager.io/v1',
   kind: 'BookInstanceDefinition',

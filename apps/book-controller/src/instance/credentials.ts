@@ -34,7 +34,11 @@ export function credentialReferences(id: Pick<InstanceIdentity, 'bookName' | 'in
   }));
 }
 
-export async function observeCredentials(id: InstanceIdentity, instance: BookInstanceDefinition, read: DigestedSecretReader): Promise<CredentialsObservation> {
+export async function observeCredentials(
+  id: Pick<InstanceIdentity, 'bookName' | 'instanceId' | 'customerNamespace'>,
+  instance: BookInstanceDefinition,
+  read: DigestedSecretReader,
+): Promise<CredentialsObservation> {
   const references = credentialReferences(id, instance);
   if (references.length === 0) {
     return { observation: { status: 'True', reason: ConditionReason.NoCredentials, message: 'the instance declares no credentials' }, digest: '' };

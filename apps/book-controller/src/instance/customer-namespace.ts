@@ -1,7 +1,7 @@
 // Makes sure a customer namespace is one BDK may write into for an organisation, creating or claiming it when
 // needed (the rules: @bdk/k8s decideNamespace). Both the reconcile and StoreInstanceSecrets go through here before
 // writing anything into a customer namespace.
-import { customerNamespaceLabels, decideNamespace, isConflict, isNotFound, podSecurityLabels, type RefusalReason } from '@bdk/k8s';
+import { bdkLabels, customerNamespaceLabels, decideNamespace, isConflict, isNotFound, managedByBdk, podSecurityLabels, type RefusalReason } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
 
@@ -15,6 +15,11 @@ export interface CustomerNamespaces {
   ensure(name: string, organizationId: string, log: Logger): Promise<NamespaceCheck>;
   /** Whether the namespace exists and BDK may write into it for the organisation; reads only. */
   owned(name: string, organizationId: string): Promise<boolean>;
+  /**
+   * BDK's namespace of shared workloads, created when absent (managed by BDK, no organisation, Pod Security
+   * restricted); false when a namespace of that name exists and is not BDK's.
+   */
+  ensureShared(name: string, log: Logger): Promise<boolean>;
 }
 
 // Two writers racing for one namespace (two organisations creating it, a claim against a label change) lose a
@@ -65,6 +70,17 @@ export function createCustomerNamespaces(kubeConfig: KubeConfig, bdkNamespace: s
           if (!isConflict(error) || round >= maxRounds) throw error;
         }
       }
+    },
+    async ensureShared(name, log) {
+      const namespace = await read(name);
+      if (namespace) return namespace.metadata?.labels?.[bdkLabels.managedBy] === managedByBdk;
+      try {
+        await core.createNamespace({ body: { metadata: { name, labels: { [bdkLabels.managedBy]: managedByBdk, ...podSecurityLabels } } } });
+        log.info('created the shared workloads namespace', { namespace: name });
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+      return true;
     },
     async owned(name, organizationId) {
       const namespace = await read(name);

@@ -41,6 +41,7 @@ describe('identify', () => {
       customerNamespace: 'customer-acme',
       workloadName: 'customer-support-3b4650f8',
       instanceRef: 'bdk/acme',
+      deploymentType: 'primary',
     });
   });
 });

@@ -19,6 +19,7 @@ import { bookImage, bookUrl, type ControllerConfig } from '../config.js';
 import { contentHash } from '../runtime/object-compare.js';
 import { withAppliedHash } from './applied-hash.js';
 import { tailscaleLabel } from './namespace-policy.js';
+import { deploymentTypeLabel, deploymentTypeOf, sharedWorkloadLabel, sharedWorkloadSelector, type DeploymentType } from './placement.js';
 
 /** On the pod template: a changed book descriptor rolls the pods, which read it once at start-up. */
 export const descriptorHashAnnotation = 'bdk.voyager.io/descriptor-hash';
@@ -48,6 +49,7 @@ export interface InstanceIdentity {
   workloadName: string;
   /** `<bdk namespace>/<instance name>`, the annotation that maps a child back to its instance. */
   instanceRef: string;
+  deploymentType: DeploymentType;
 }
 
 export function instanceIdOf(instance: BookInstanceDefinition): string {
@@ -68,6 +70,7 @@ export function identify(instance: BookInstanceDefinition, book: BookDefinition)
     customerNamespace: instance.spec.customer.namespace,
     workloadName: bookWorkloadName(book.spec.name, instanceId),
     instanceRef: instanceRef(instance.metadata.namespace ?? '', instance.metadata.name ?? ''),
+    deploymentType: deploymentTypeOf(instance),
   };
 }
 
@@ -78,6 +81,7 @@ export function childLabels(id: InstanceIdentity): Record<string, string> {
     [bdkLabels.bookName]: id.bookName,
     [bdkLabels.name]: id.bookName,
     [bdkLabels.instance]: id.workloadName,
+    [deploymentTypeLabel]: id.deploymentType,
   };
 }
 
@@ -149,9 +153,8 @@ const restrictedContainer: V1SecurityContext = {
   runAsNonRoot: true,
 };
 
-function bookContainer(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition, config: ControllerConfig): V1Container {
-  const configuration = instance.spec.configuration ?? {};
-  const resources = instance.spec.deployment?.resources ?? {};
+/** The book container: the book's image, its identity and settings as environment, and its descriptor as files. */
+function bookContainer(book: BookDefinition, config: ControllerConfig, env: V1EnvVar[], resources: { cpu?: string; memory?: string } = {}): V1Container {
   const requests: Record<string, string> = {};
   if (resources.cpu) requests['cpu'] = resources.cpu;
   if (resources.memory) requests['memory'] = resources.memory;
@@ -160,15 +163,11 @@ function bookContainer(id: InstanceIdentity, instance: BookInstanceDefinition, b
     image: bookImage(config, book.spec.name, book.spec.version),
     ports: [{ name: 'http', containerPort: config.bookPort, protocol: 'TCP' }],
     env: [
-      { name: 'BDK_INSTANCE_ID', value: id.instanceId },
-      { name: 'BDK_BOOK_ID', value: id.bookId },
       { name: 'BDK_BOOK_NAME', value: book.spec.name },
       { name: 'BDK_BOOK_VERSION', value: book.spec.version },
-      { name: 'BDK_ENVIRONMENT', value: configuration.environment ?? 'production' },
-      { name: 'BDK_LOG_LEVEL', value: configuration.log_level ?? 'info' },
       { name: 'BDK_BOOK_PORT', value: String(config.bookPort) },
       { name: 'BDK_BOOK_DESCRIPTOR', value: `${descriptorMountPath}/book.json` },
-      ...credentialEnv(id, instance),
+      ...env,
     ],
     resources: Object.keys(requests).length > 0 ? { requests } : undefined,
     securityContext: restrictedContainer,
@@ -179,6 +178,18 @@ function bookContainer(id: InstanceIdentity, instance: BookInstanceDefinition, b
     // Ready once the book accepts connections, so the Service only sends triggers to books that listen.
     readinessProbe: { tcpSocket: { port: 'http' } },
   };
+}
+
+/** The env of a book that serves one instance: who it is, how it is configured, and its credentials. */
+function instanceEnv(id: InstanceIdentity, instance: BookInstanceDefinition): V1EnvVar[] {
+  const configuration = instance.spec.configuration ?? {};
+  return [
+    { name: 'BDK_INSTANCE_ID', value: id.instanceId },
+    { name: 'BDK_BOOK_ID', value: id.bookId },
+    { name: 'BDK_ENVIRONMENT', value: configuration.environment ?? 'production' },
+    { name: 'BDK_LOG_LEVEL', value: configuration.log_level ?? 'info' },
+    ...credentialEnv(id, instance),
+  ];
 }
 
 /**
@@ -226,34 +237,32 @@ export interface DeploymentInputs {
   progressDeadlineSeconds: number;
 }
 
-export function desiredDeployment(
-  id: InstanceIdentity,
-  instance: BookInstanceDefinition,
-  book: BookDefinition,
-  config: ControllerConfig,
-  inputs: DeploymentInputs,
-): V1Deployment {
-  const tailscale = instance.spec.networking?.tailscale?.enabled === true;
-  const labels = { ...childLabels(id), ...(tailscale ? { [tailscaleLabel]: 'true' } : {}) };
-  const autoscaled = instance.spec.deployment?.autoscaling !== undefined;
-  const annotations: Record<string, string> = {
-    [bdkAnnotations.instanceRef]: id.instanceRef,
-    [descriptorHashAnnotation]: contentHash(inputs.configMap.data),
-  };
-  if (inputs.credentialsDigest) annotations[credentialsHashAnnotation] = inputs.credentialsDigest;
+/** The parts every book Deployment shares, whoever it serves. */
+interface WorkloadShape {
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  selector: Record<string, string>;
+  podLabels: Record<string, string>;
+  podAnnotations: Record<string, string>;
+  /** undefined: the count is someone else's to set (an autoscaler's). */
+  replicas: number | undefined;
+  progressDeadlineSeconds: number;
+  containers: V1Container[];
+  extraVolumes: { name: string; emptyDir: object }[];
+}
+
+function bookDeployment(shape: WorkloadShape): V1Deployment {
   return withAppliedHash({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: childMetadata(id),
+    metadata: shape.metadata,
     spec: {
-      // Autoscaled: the HorizontalPodAutoscaler owns the count, and a value applied here would fight it.
-      ...(autoscaled ? {} : { replicas: instance.spec.deployment?.replicas ?? 1 }),
-      selector: { matchLabels: selectorLabels(id) },
-      progressDeadlineSeconds: inputs.progressDeadlineSeconds,
+      ...(shape.replicas === undefined ? {} : { replicas: shape.replicas }),
+      selector: { matchLabels: shape.selector },
+      progressDeadlineSeconds: shape.progressDeadlineSeconds,
       // The earlier templates a failed rollout can be rolled back to.
       revisionHistoryLimit: 5,
       template: {
-        metadata: { labels, annotations },
+        metadata: { labels: shape.podLabels, annotations: shape.podAnnotations },
         spec: {
           // No API access: a book reads its descriptor and credentials from files and environment.
           automountServiceAccountToken: false,
@@ -264,15 +273,95 @@ export function desiredDeployment(
             fsGroup: bookUserId,
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          containers: [bookContainer(id, instance, book, config), ...(tailscale ? [tailscaleContainer(id)] : [])],
-          volumes: [
-            { name: 'book-descriptor', configMap: { name: id.workloadName } },
-            { name: 'tmp', emptyDir: {} },
-            ...(tailscale ? [{ name: 'tailscale-state', emptyDir: {} }] : []),
-          ],
+          containers: shape.containers,
+          volumes: [{ name: 'book-descriptor', configMap: { name: shape.metadata.name } }, { name: 'tmp', emptyDir: {} }, ...shape.extraVolumes],
         },
       },
     },
+  });
+}
+
+export function desiredDeployment(
+  id: InstanceIdentity,
+  instance: BookInstanceDefinition,
+  book: BookDefinition,
+  config: ControllerConfig,
+  inputs: DeploymentInputs,
+): V1Deployment {
+  const tailscale = instance.spec.networking?.tailscale?.enabled === true;
+  const podAnnotations: Record<string, string> = {
+    [bdkAnnotations.instanceRef]: id.instanceRef,
+    [descriptorHashAnnotation]: contentHash(inputs.configMap.data),
+  };
+  if (inputs.credentialsDigest) podAnnotations[credentialsHashAnnotation] = inputs.credentialsDigest;
+  return bookDeployment({
+    metadata: childMetadata(id),
+    selector: selectorLabels(id),
+    podLabels: { ...childLabels(id), ...(tailscale ? { [tailscaleLabel]: 'true' } : {}) },
+    podAnnotations,
+    // Autoscaled: the HorizontalPodAutoscaler owns the count, and a value applied here would fight it.
+    replicas: instance.spec.deployment?.autoscaling !== undefined ? undefined : (instance.spec.deployment?.replicas ?? 1),
+    progressDeadlineSeconds: inputs.progressDeadlineSeconds,
+    containers: [bookContainer(book, config, instanceEnv(id, instance), instance.spec.deployment?.resources), ...(tailscale ? [tailscaleContainer(id)] : [])],
+    extraVolumes: tailscale ? [{ name: 'tailscale-state', emptyDir: {} }] : [],
+  });
+}
+
+/** One book version's shared workload: where it runs and what it is called. */
+export interface SharedWorkload {
+  name: string;
+  namespace: string;
+  bookName: string;
+}
+
+function sharedMetadata(shared: SharedWorkload): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    name: shared.name,
+    namespace: shared.namespace,
+    labels: { ...sharedWorkloadSelector(shared.name), [bdkLabels.bookName]: shared.bookName, [bdkLabels.name]: shared.bookName, [bdkLabels.instance]: shared.name, [deploymentTypeLabel]: 'shared' },
+    annotations: {},
+  };
+}
+
+/** The shared workload's descriptor: the book's alone; each trigger carries its instance's settings. */
+export function desiredSharedConfigMap(shared: SharedWorkload, book: BookDefinition): V1ConfigMap {
+  return withAppliedHash({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: sharedMetadata(shared),
+    data: { 'book.json': JSON.stringify(bookDescriptor(book), null, 2) + '\n', 'settings.json': '{}\n' },
+  });
+}
+
+export function desiredSharedService(shared: SharedWorkload, config: ControllerConfig): V1Service {
+  return withAppliedHash({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: sharedMetadata(shared),
+    spec: { type: 'ClusterIP', selector: { [sharedWorkloadLabel]: shared.name }, ports: [{ name: 'http', protocol: 'TCP', port: config.bookPort, targetPort: 'http' }] },
+  });
+}
+
+/**
+ * The shared workload's Deployment: no instance's id, settings or credentials in it (a trigger brings its own);
+ * as many replicas as the largest of the instances it serves asks for.
+ */
+export function desiredSharedDeployment(
+  shared: SharedWorkload,
+  book: BookDefinition,
+  config: ControllerConfig,
+  inputs: { configMap: V1ConfigMap; replicas: number; progressDeadlineSeconds: number },
+): V1Deployment {
+  const metadata = sharedMetadata(shared);
+  return bookDeployment({
+    metadata,
+    selector: { [sharedWorkloadLabel]: shared.name },
+    podLabels: metadata.labels,
+    podAnnotations: { [descriptorHashAnnotation]: contentHash(inputs.configMap.data) },
+    replicas: inputs.replicas,
+    progressDeadlineSeconds: inputs.progressDeadlineSeconds,
+    containers: [bookContainer(book, config, [{ name: 'BDK_SHARED', value: 'true' }])],
+    extraVolumes: [],
   });
 }
 
@@ -298,6 +387,8 @@ export function desiredExternalBook(
   instance: BookInstanceDefinition,
   book: BookDefinition,
   config: ControllerConfig,
+  /** Where the book answers when not at its own Service in the customer namespace (a shared workload). */
+  served: { service: string; namespace: string } = { service: id.workloadName, namespace: id.customerNamespace },
 ): ExternalBookDefinition {
   const { name, version, description, capabilities, schema, integrations } = book.spec;
   return withAppliedHash({
@@ -308,7 +399,7 @@ export function desiredExternalBook(
       bookRef: { name: book.metadata.name ?? instance.spec.bookRef.name, version: book.spec.version },
       instanceRef: { name: instance.metadata.name ?? '', namespace: instance.metadata.namespace ?? '' },
       descriptor: { name, version, description, capabilities, schema, integrations },
-      endpoint: { url: bookUrl(config, id.workloadName, id.customerNamespace), service: id.workloadName, port: config.bookPort },
+      endpoint: { url: bookUrl(config, served.service, served.namespace), service: served.service, port: config.bookPort },
     },
   });
 }

@@ -26,15 +26,20 @@ import {
   desiredDeployment,
   desiredExternalBook,
   desiredService,
+  desiredSharedConfigMap,
+  desiredSharedDeployment,
+  desiredSharedService,
   identify,
   instanceIdOf,
   organizationIdOf,
   type InstanceIdentity,
+  type SharedWorkload,
 } from './desired-objects.js';
 import type { EventRecorder } from './events.js';
 import { desiredStatus, failure, statusChanged, type Observation } from './instance-status.js';
 import { desiredNamespacePolicy, type NamespacePolicyObject } from './namespace-policy.js';
 import { heldBack, planRollback, rollbackRecord, type RollbackRecord } from './rollback.js';
+import { sharedWorkloadLabel, sharedWorkloadOf, sharedWorkloadSelector, sharingInstances } from './placement.js';
 import { observeRollout } from './rollout-health.js';
 import type { WorkloadPolicy } from './workload-policy.js';
 
@@ -86,6 +91,11 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     // and objects that carry its labels there are someone else's.
     if (await namespaces.owned(customerNamespace, organizationIdOf(instance))) {
       const deleted = await children.deleteAll(customerNamespace, instanceIdOf(instance));
+      const shared = sharedWorkloadOf(instance);
+      // The shared workload goes with the last instance it serves (this one is deleting, so no longer counted).
+      if (shared && sharingInstances(shared, caches.instances.list(instance.metadata.namespace)).length === 0) {
+        deleted.push(...(await children.deleteAll(policy.sharedNamespace, undefined, sharedWorkloadSelector(shared))));
+      }
       if (deleted.length > 0) log.info('deleted the instance children', { deleted });
       await events(instance, 'Normal', EventReason.CleanedUp, `deleted ${deleted.length} objects in namespace ${customerNamespace}`);
     } else {
@@ -170,8 +180,52 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     }
   }
 
-  function instanceObjects<T extends { metadata?: { labels?: Record<string, string> } }>(objects: readonly T[], instanceId: string): T[] {
-    return objects.filter((object) => object.metadata?.labels?.[bdkLabels.instanceId] === instanceId);
+  /**
+   * A shared instance: the shared workload of its book version in BDK's shared namespace (applied by whichever of its
+   * instances reconciles first; the same object for all), and in the customer namespace only what is the instance's
+   * own: its ExternalBookDefinition (and the Secrets StoreInstanceSecrets wrote).
+   */
+  async function applyShared(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition, log: Logger): Promise<Applied> {
+    const changed: string[] = [];
+    const shared: SharedWorkload = { name: sharedWorkloadOf(instance) ?? '', namespace: policy.sharedNamespace, bookName: book.spec.name };
+    await applyNamespacePolicy(id.customerNamespace, changed);
+    const credentials = await observeCredentials(id, instance, readDigestedSecret);
+    if (!(await namespaces.ensureShared(shared.namespace, log))) {
+      throw new Error(`namespace ${shared.namespace} exists and is not managed by BDK: shared workloads cannot run there`);
+    }
+    await applyNamespacePolicy(shared.namespace, changed);
+    const configMap = desiredSharedConfigMap(shared, book);
+    if (!upToDate(caches.configMaps.get(shared.name, shared.namespace), configMap)) {
+      await children.applyConfigMap(configMap);
+      changed.push(`ConfigMap/${shared.namespace}/${shared.name}`);
+    }
+    const service = desiredSharedService(shared, config);
+    if (!upToDate(caches.services.get(shared.name, shared.namespace), service)) {
+      await children.applyService(service);
+      changed.push(`Service/${shared.namespace}/${shared.name}`);
+    }
+    const replicas = Math.max(1, ...sharingInstances(shared.name, caches.instances.list(instance.metadata.namespace)).map((i) => i.spec.deployment?.replicas ?? 1));
+    const wanted = desiredSharedDeployment(shared, book, config, { configMap, replicas, progressDeadlineSeconds: policy.progressDeadlineSeconds });
+    let deployment = caches.deployments.get(shared.name, shared.namespace);
+    if (!upToDate(deployment, wanted)) {
+      deployment = await children.applyDeployment(wanted);
+      changed.push(`Deployment/${shared.namespace}/${shared.name}`);
+    }
+    const externalBook = desiredExternalBook(id, instance, book, config, { service: shared.name, namespace: shared.namespace });
+    if (!upToDate(caches.externalBooks.get(id.workloadName, id.customerNamespace), externalBook)) {
+      await children.applyExternalBook(externalBook);
+      changed.push(`ExternalBookDefinition/${id.workloadName}`);
+    }
+    return { deployment, changed, credentials };
+  }
+
+  /** The ReplicaSets and Pods of the workload that serves the instance (its own, or its book version's shared one). */
+  function workloadObjects(instance: BookInstanceDefinition, deployment: V1Deployment | undefined): { replicaSets: V1ReplicaSet[]; pods: V1Pod[] } {
+    const shared = sharedWorkloadOf(instance);
+    const namespace = deployment?.metadata?.namespace ?? instance.spec.customer.namespace;
+    const selects = (object: { metadata?: { labels?: Record<string, string> } }) =>
+      shared ? object.metadata?.labels?.[sharedWorkloadLabel] === shared : object.metadata?.labels?.[bdkLabels.instanceId] === instanceIdOf(instance);
+    return { replicaSets: caches.replicaSets.list(namespace).filter(selects), pods: caches.pods.list(namespace).filter(selects) };
   }
 
   /**
@@ -225,8 +279,8 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     }
     if (held) return { deployment, changed, rollback: previousRollback, credentials };
 
-    const replicaSets = instanceObjects(caches.replicaSets.list(namespace), id.instanceId);
-    const health = observeRollout(deployment, replicaSets, instanceObjects(caches.pods.list(namespace), id.instanceId));
+    const { replicaSets, pods } = workloadObjects(instance, deployment);
+    const health = observeRollout(deployment, replicaSets, pods);
     if (deployment && health.failure && changed.length === 0) {
       const plan = planRollback(deployment, replicaSets);
       if (plan) {
@@ -262,7 +316,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       namespaceObservation = await checkNamespace(instance, log);
       // A namespace BDK may not use gets nothing: no children, not even a read of its Secrets.
       if (namespaceObservation.status === 'True') {
-        applied = await applyChildren(id, instance, book, log);
+        applied = id.deploymentType === 'shared' ? await applyShared(id, instance, book, log) : await applyChildren(id, instance, book, log);
         deployment = applied.deployment;
         if (applied.changed.length > 0) {
           log.info('applied the instance children', { namespace: id.customerNamespace, applied: applied.changed });
@@ -271,17 +325,14 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       }
     } else {
       // Without a book nothing new is applied, but a Deployment made earlier still says how the book runs.
-      const existing = caches.deployments.list(instance.spec.customer.namespace);
-      deployment = existing.find((d) => d.metadata?.labels?.[bdkLabels.instanceId] === instanceIdOf(instance));
+      const shared = sharedWorkloadOf(instance);
+      deployment = shared
+        ? caches.deployments.get(shared, policy.sharedNamespace)
+        : caches.deployments.list(instance.spec.customer.namespace).find((d) => d.metadata?.labels?.[bdkLabels.instanceId] === instanceIdOf(instance));
     }
 
-    const instanceId = id?.instanceId ?? instanceIdOf(instance);
-    const customerNamespace = instance.spec.customer.namespace;
-    const rollout = observeRollout(
-      deployment,
-      instanceObjects<V1ReplicaSet>(caches.replicaSets.list(customerNamespace), instanceId),
-      instanceObjects<V1Pod>(caches.pods.list(customerNamespace), instanceId),
-    );
+    const { replicaSets, pods } = workloadObjects(instance, deployment);
+    const rollout = observeRollout(deployment, replicaSets, pods);
     const observed = {
       instance,
       identity: id,
