@@ -77,6 +77,17 @@ describe('validateCreateBookInstance', () => {
     ['an organization_id longer than a label value', { ...instance, organizationId: 'o'.repeat(64) }, 'organization_id: must be at most 63 characters'],
     ['an unknown deployment type', { ...instance, deployment: { type: 'canary' } }, 'deployment.type: must be one of primary, secondary, shared'],
     ['negative replicas', { ...instance, deployment: { replicas: -1 } }, 'deployment.replicas: must be between 0 and 100'],
+    [
+      'autoscaling with min_replicas above max_replicas',
+      { ...instance, deployment: { autoscaling: { minReplicas: 6, maxReplicas: 5 } } },
+      'deployment.autoscaling.min_replicas: must be between 1 and max_replicas (5)',
+    ],
+    ['autoscaling without max_replicas', { ...instance, deployment: { autoscaling: { minReplicas: 1 } } }, 'deployment.autoscaling.max_replicas: must be between 1 and 100'],
+    [
+      'a CPU target above 100 percent',
+      { ...instance, deployment: { autoscaling: { maxReplicas: 5, targetCpuUtilization: 150 } } },
+      'deployment.autoscaling.target_cpu_utilization: must be a percentage',
+    ],
     ['a cpu that is not a quantity', { ...instance, deployment: { resources: { cpu: 'lots' } } }, 'deployment.resources.cpu: must be a Kubernetes quantity'],
     ['tailscale enabled without a tailnet', { ...instance, networking: { tailscale: { enabled: true } } }, 'networking.tailscale.tailnet: is required'],
     ['an unnamed credential', { ...instance, credentials: [{ value: 'v' }] }, 'credentials[0].name: is required'],

@@ -170,6 +170,11 @@ export function validateCreateBookInstance(request: CreateBookInstanceRequest): 
         'deployment.autoscaling.target_cpu_utilization',
         'must be a percentage between 1 and 100',
       );
+      check(
+        autoscaling.targetWebhookBacklog >= 0 && autoscaling.targetWebhookBacklog <= 100_000,
+        'deployment.autoscaling.target_webhook_backlog',
+        'must be between 1 and 100000 webhooks per pod (0 or absent: scale on CPU only)',
+      );
     }
     const resources = deployment.resources;
     if (resources) {

@@ -138,4 +138,15 @@ describe('desiredAutoscaler', () => {
     });
     expect(desiredAutoscaler(identify(instance(), book), instance())).toBeUndefined();
   });
+
+  it('also scales on the router backlog of the instance when a target is set', () => {
+    const backlog = instance({ deployment: { autoscaling: { max_replicas: 4, target_webhook_backlog: 50 } } });
+    expect(desiredAutoscaler(identify(backlog, book), backlog)?.spec?.metrics?.[1]).toEqual({
+      type: 'External',
+      external: {
+        metric: { name: 'bdk_webhook_queue_depth_by_instance', selector: { matchLabels: { instance_id: '3b4650f8-0000-4000-8000-000000000000' } } },
+        target: { type: 'AverageValue', averageValue: '50' },
+      },
+    });
+  });
 });

@@ -365,6 +365,9 @@ export function desiredSharedDeployment(
   });
 }
 
+/** The webhook router's per-instance backlog gauge, as an external metrics adapter serves it to autoscalers. */
+export const webhookBacklogMetric = 'bdk_webhook_queue_depth_by_instance';
+
 /** The instance's autoscaler, or undefined when it asks for a fixed replica count. */
 export function desiredAutoscaler(id: InstanceIdentity, instance: BookInstanceDefinition): V2HorizontalPodAutoscaler | undefined {
   const autoscaling = instance.spec.deployment?.autoscaling;
@@ -377,7 +380,21 @@ export function desiredAutoscaler(id: InstanceIdentity, instance: BookInstanceDe
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: id.workloadName },
       minReplicas: autoscaling.min_replicas ?? 1,
       maxReplicas: autoscaling.max_replicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.target_cpu_utilization ?? 80 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.target_cpu_utilization ?? 80 } } },
+        // The router's backlog for this instance, divided among the pods: several metrics, the largest count wins.
+        ...(autoscaling.target_webhook_backlog
+          ? [
+              {
+                type: 'External',
+                external: {
+                  metric: { name: webhookBacklogMetric, selector: { matchLabels: { instance_id: id.instanceId } } },
+                  target: { type: 'AverageValue', averageValue: String(autoscaling.target_webhook_backlog) },
+                },
+              },
+            ]
+          : []),
+      ],
     },
   });
 }

@@ -85,6 +85,20 @@ describe('instanceFromDefinition and instanceSpecFromRequest', () => {
     expect(JSON.stringify(spec)).not.toContain('encrypted_api_key');
   });
 
+  it('stores autoscaling as the CRD has it, leaving unset targets to its defaults, and reads it back', () => {
+    const request = fromJson(CreateBookInstanceRequestSchema, {
+      customer_namespace: 'customer-acme',
+      organization_id: 'org-uuid-123',
+      deployment: { type: 'primary', replicas: 2, autoscaling: { min_replicas: 2, max_replicas: 5, target_cpu_utilization: 70 } },
+    });
+    const spec = instanceSpecFromRequest(request, seedBook, secretName);
+    expect(spec.deployment).toEqual({ type: 'primary', replicas: 2, autoscaling: { min_replicas: 2, max_replicas: 5, target_cpu_utilization: 70 } });
+    const bare = instanceSpecFromRequest(fromJson(CreateBookInstanceRequestSchema, { customer_namespace: 'c', organization_id: 'o', deployment: { autoscaling: { max_replicas: 3 } } }), seedBook, secretName);
+    expect(bare.deployment?.autoscaling).toEqual({ max_replicas: 3 });
+    const read = instanceFromDefinition({ ...seedInstance, spec: { ...seedInstance.spec, deployment: { type: 'primary', replicas: 2, autoscaling: { max_replicas: 3 } } } });
+    expect(read.deployment?.autoscaling).toMatchObject({ minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 80, targetWebhookBacklog: 0 });
+  });
+
   it('leaves replicas 0 (unset in proto3) to the CRD default', () => {
     const request = create(CreateBookInstanceRequestSchema, { customerNamespace: 'c', organizationId: 'o', deployment: { type: 'shared' } });
     expect(instanceSpecFromRequest(request, seedBook, secretName).deployment).toEqual({ type: 'shared' });

@@ -42,6 +42,7 @@ function deploymentToCr(request: CreateBookInstanceRequest): CrDeployment | unde
       ...(deployment.autoscaling.minReplicas > 0 ? { min_replicas: deployment.autoscaling.minReplicas } : {}),
       max_replicas: deployment.autoscaling.maxReplicas,
       ...(deployment.autoscaling.targetCpuUtilization > 0 ? { target_cpu_utilization: deployment.autoscaling.targetCpuUtilization } : {}),
+      ...(deployment.autoscaling.targetWebhookBacklog > 0 ? { target_webhook_backlog: deployment.autoscaling.targetWebhookBacklog } : {}),
     },
   });
 }
@@ -125,6 +126,7 @@ export function instanceFromDefinition(definition: BookInstanceDefinition): Book
         minReplicas: deployment.autoscaling.min_replicas ?? 1,
         maxReplicas: deployment.autoscaling.max_replicas,
         targetCpuUtilization: deployment.autoscaling.target_cpu_utilization ?? 80,
+        targetWebhookBacklog: deployment.autoscaling.target_webhook_backlog ?? 0,
       },
     },
     networking: spec.networking && { tailscale: tailscale && { enabled: tailscale.enabled ?? false, tailnet: tailscale.tailnet ?? '' } },
