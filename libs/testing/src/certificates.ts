@@ -74,3 +74,13 @@ export async function createServiceAccountKeys(dir: string): Promise<{ publicKey
   await writeFile(files.privateKey, privateKey, { mode: 0o600 });
   return files;
 }
+
+/** A cluster's key material, as files: what kube-apiserver and the components beside it are started with. */
+export interface ClusterPki {
+  /** The CA every certificate here is signed with; the apiserver trusts client certificates it signed. */
+  readonly ca: KeyPairFiles;
+  /** A serving certificate for 127.0.0.1 (and the apiserver's names), which every component serves HTTPS with. */
+  readonly serving: KeyPairFiles;
+  /** The key pair ServiceAccount tokens are signed and verified with. */
+  readonly serviceAccount: { readonly publicKey: string; readonly privateKey: string };
+}

@@ -1,11 +1,13 @@
-import { ApiextensionsV1Api, KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createCertificateAuthority, createServiceAccountKeys, issueCertificate, type KeyPairFiles } from './certificates.js';
+import { createCertificateAuthority, createServiceAccountKeys, issueCertificate, type ClusterPki, type KeyPairFiles } from './certificates.js';
+import { startControllerManager, startScheduler, type ClusterAccess, type RunningComponent } from './control-plane.js';
 import { kubeGet } from './kube-request.js';
-import { startProcess, untilReady, type ManagedProcess } from './managed-process.js';
+import { createFakeNodes, startKwok, type FakeNodeShape } from './kwok.js';
+import { readyOrStopped, startProcess, type ManagedProcess } from './managed-process.js';
 import { freePort, withFreshPorts } from './ports.js';
 import { waitUntil } from './wait.js';
 import { toolPath, workspaceRoot } from './workspace.js';
@@ -19,7 +21,11 @@ export interface KubeEnv {
   /** An admin (system:masters) kubeconfig file, for tools and child processes. */
   readonly kubeconfigPath: string;
   readonly kubeConfig: KubeConfig;
-  /** Stops kube-apiserver and etcd and removes every file they wrote. Idempotent. */
+  /** The cluster's CA, serving certificate and ServiceAccount signing key (files), for more components. */
+  readonly pki: ClusterPki;
+  /** The fake Nodes Pods run on (`workloads`); none otherwise. */
+  readonly nodes: readonly string[];
+  /** Stops every process it started (kwok, scheduler, controller-manager, kube-apiserver, etcd) and removes every file they wrote. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -35,12 +41,29 @@ export interface KubeEnvOptions {
    * each start (they are valid for a day and name nothing stored).
    */
   persistent?: boolean;
+  /**
+   * Run Pods: also start kube-controller-manager (every default controller: Deployments become ReplicaSets and Pods,
+   * each namespace gets its `default` ServiceAccount, HPAs scale, owners' deletions cascade), kube-scheduler, and
+   * kwok playing the kubelets of fake Nodes (`nodes`; 4 × 32 CPUs, 256Gi, 500 Pods by default). A Pod then turns
+   * Running and Ready within a second of being scheduled, with an IP, as on a healthy kubelet; no container runs. A
+   * test opts a Pod into a failure with the label kwokPodFailureLabel (kwokPodFailures: crash-loop,
+   * image-pull-backoff). Adds about a second to the start; without it (the default) nothing turns a Deployment
+   * into Pods.
+   *
+   * ```ts
+   * const env = await startKubeEnv({ workloads: true });
+   * // create a Deployment, then:
+   * await waitForRollout(env.kubeConfig, namespace, name);
+   * ```
+   */
+  workloads?: boolean | { nodes?: FakeNodeShape };
 }
 
 /**
  * Starts etcd and kube-apiserver on free loopback ports, like controller-runtime's envtest: a throw-away CA,
- * a serving certificate for 127.0.0.1, a service-account signing key and an admin client certificate. There
- * is no kubelet or controller-manager: nothing schedules pods, and tests write workload status themselves.
+ * a serving certificate for 127.0.0.1, a service-account signing key and an admin client certificate. Only the
+ * API: nothing turns a Deployment into Pods unless `workloads` also starts a controller-manager, a scheduler and
+ * kwok's fake Nodes.
  */
 export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEnv> {
   const persistent = options.persistent ?? false;
@@ -57,17 +80,44 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
     const etcdUrl = await withFreshPorts(() => startEtcd(dir, processes, persistent));
     const pki = await createPki(dir, persistent);
     const { server, kubeConfig, kubeconfigPath } = await withFreshPorts(() => startApiserver(dir, processes, etcdUrl, pki));
+    const cluster = { kubeconfigPath, pki };
 
-    if (options.installCrds ?? true) await installCrds(kubeConfig);
-    return { server, kubeconfigPath, kubeConfig, stop };
+    const crds = options.installCrds ?? true ? installCrds(kubeConfig) : Promise.resolve();
+    const nodes = options.workloads ? startWorkloads(cluster, kubeConfig, dir, processes, options.workloads === true ? {} : (options.workloads.nodes ?? {})) : Promise.resolve([]);
+    const [crdsDone, nodesDone] = await Promise.allSettled([crds, nodes]);
+    if (crdsDone.status === 'rejected') throw crdsDone.reason;
+    if (nodesDone.status === 'rejected') throw nodesDone.reason;
+    return { server, kubeconfigPath, kubeConfig, pki, nodes: nodesDone.value, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
+/**
+ * kube-controller-manager, kube-scheduler and kwok side by side, and the fake Nodes; each started process joins
+ * `processes` (so stop() ends it) even when another fails to start. Resolves with the Nodes once every Node is
+ * Ready and the controller-manager has given the `default` namespace its ServiceAccount.
+ */
+async function startWorkloads(cluster: ClusterAccess, kubeConfig: KubeConfig, dir: string, processes: ManagedProcess[], shape: FakeNodeShape): Promise<string[]> {
+  const join = async (start: Promise<RunningComponent>) => processes.push((await start).process);
+  const started = await Promise.allSettled([
+    join(startControllerManager(cluster)),
+    join(startScheduler(cluster)),
+    join(startKwok(cluster, dir)),
+    createFakeNodes(kubeConfig, shape),
+  ]);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await waitUntil('the default ServiceAccount (kube-controller-manager)', () => core.readNamespacedServiceAccount({ namespace: 'default', name: 'default' }), {
+    timeoutMs: 60_000,
+  });
+  return (started[3] as PromiseFulfilledResult<string[]>).value;
+}
+
 /** kube-apiserver on a free loopback port, with an admin kubeconfig for it. */
-async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl: string, pki: Awaited<ReturnType<typeof createPki>>) {
+async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl: string, pki: ClusterPki & { admin: KeyPairFiles }) {
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
   const apiserver = startProcess('kube-apiserver', toolPath('kube-apiserver'), [
@@ -103,16 +153,6 @@ async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl:
   return { server, kubeconfigPath, kubeConfig };
 }
 
-/** Waits for `ready`; when it fails, the process is stopped before the error goes on (a retry starts afresh). */
-async function readyOrStopped<T>(proc: ManagedProcess, ready: Promise<T>): Promise<T> {
-  try {
-    return await untilReady(proc, ready);
-  } catch (error) {
-    await proc.stop();
-    throw error;
-  }
-}
-
 async function startEtcd(dir: string, processes: ManagedProcess[], persistent: boolean): Promise<string> {
   // A throw-away cluster is a new member each attempt. Kept data is reused whatever URLs it names: a single-member
   // cluster starts on new ports all the same.
@@ -142,7 +182,7 @@ async function startEtcd(dir: string, processes: ManagedProcess[], persistent: b
   return clientUrl;
 }
 
-async function createPki(dir: string, persistent: boolean) {
+async function createPki(dir: string, persistent: boolean): Promise<ClusterPki & { admin: KeyPairFiles }> {
   const ca = await createCertificateAuthority(dir, 'bdk-test-ca');
   const serving = await issueCertificate(dir, ca, {
     name: 'apiserver',

@@ -90,3 +90,13 @@ export async function untilReady<T>(proc: ManagedProcess, ready: Promise<T>): Pr
   });
   return Promise.race([ready, died]);
 }
+
+/** Waits for `ready`; when it fails, the process is stopped before the error goes on (a retry starts afresh). */
+export async function readyOrStopped<T>(proc: ManagedProcess, ready: Promise<T>): Promise<T> {
+  try {
+    return await untilReady(proc, ready);
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+}
