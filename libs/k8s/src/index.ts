@@ -13,7 +13,9 @@ export {
 } from './customer-namespaces.js';
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
-export { customResourceInformer, RestartingInformer, type RestartingInformerOptions, type WarningLog } from './restarting-informer.js';
+export { customResourceInformer } from './custom-resource-informer.js';
+// The informer itself is generic and lives in @bdk/controller-runtime; customResourceInformer returns one.
+export { RestartingInformer, type RestartingInformerOptions, type WarningLog } from '@bdk/controller-runtime';
 export {
   bdkAnnotations,
   bdkLabels,
