@@ -97,6 +97,11 @@ async function createOrReplaceSecret(namespace: string, secret: ReturnType<typeo
   }
 }
 
+function kube() {
+  if (!env) throw new Error('the cluster did not start');
+  return env.kubeConfig;
+}
+
 const read = (created: Created) => resources.instances.get(bdkNamespace, created.name);
 const condition = (instance: BookInstanceDefinition, type: string) => instance.status?.conditions?.find((c) => c.type === type);
 
@@ -150,7 +155,7 @@ describe('a primary instance on a cluster that runs Pods', () => {
     // Requests and limits from the LimitRange, admitted by the quota; a restricted security context.
     expect(pod?.spec?.containers[0]?.resources?.limits).toMatchObject({ cpu: '1', memory: '512Mi' });
     expect(pod?.spec?.containers[0]?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, runAsNonRoot: true, readOnlyRootFilesystem: true });
-    const policies = (await env!.kubeConfig.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: 'customer-acme' })).items;
+    const policies = (await kube().makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: 'customer-acme' })).items;
     expect(policies.map((p) => p.metadata?.name).sort()).toEqual(['bdk-allow-triggers', 'bdk-allow-triggers-tailscale', 'bdk-default-deny-ingress']);
     // The apiserver itself refuses a privileged Pod there, whoever asks.
     await expect(
@@ -224,7 +229,7 @@ describe('autoscaling', () => {
     });
     const hpa = await waitUntil('the autoscaler', async () => {
       try {
-        return await env!.kubeConfig.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ namespace: 'customer-scale', name: scaled.workload });
+        return await kube().makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ namespace: 'customer-scale', name: scaled.workload });
       } catch {
         return undefined;
       }
