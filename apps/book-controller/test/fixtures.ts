@@ -13,6 +13,7 @@ import {
   ensureServiceAccount,
   managedByBdk,
   requestServiceAccountToken,
+  secretPurposes,
   type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
@@ -80,7 +81,14 @@ export function credentialsSecret(instance: BookInstanceDefinition, book: BookDe
     metadata: {
       name: credentialsSecretName(book.spec.name, instanceId),
       namespace: instance.spec.customer.namespace,
-      labels: { [bdkLabels.instanceId]: instanceId, [bdkLabels.bookId]: instance.metadata.labels?.[bdkLabels.bookId] ?? '', [bdkLabels.managedBy]: managedByBdk },
+      // As StoreInstanceSecrets labels it: the controller watches credentials Secrets by their purpose.
+      labels: {
+        [bdkLabels.instanceId]: instanceId,
+        [bdkLabels.bookId]: instance.metadata.labels?.[bdkLabels.bookId] ?? '',
+        [bdkLabels.managedBy]: managedByBdk,
+        [bdkLabels.organizationId]: instance.spec.customer.organization_id,
+        [bdkLabels.secretPurpose]: secretPurposes.credentials,
+      },
       annotations: { 'bdk.voyager.io/instance': `${instance.metadata.namespace ?? ''}/${instance.metadata.name ?? ''}` },
     },
     stringData: Object.fromEntries(Object.entries(values).map(([name, value]) => [credentialSecretKey(name), value])),

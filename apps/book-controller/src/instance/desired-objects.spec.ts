@@ -58,7 +58,7 @@ describe('desiredDeployment', () => {
     expect(deployment.spec?.selector).toEqual({ matchLabels: { [bdkLabels.instanceId]: '3b4650f8-0000-4000-8000-000000000000' } });
     const [container] = deployment.spec?.template.spec?.containers ?? [];
     expect(container?.image).toBe('ghcr.io/bdk-books/customer-support:1.0.0');
-    expect(container?.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' } });
+    expect(container?.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } });
     expect(container?.env).toContainEqual({ name: 'ZENDESK_API_KEY', valueFrom: { secretKeyRef: { name: 'creds', key: 'zendesk_api_key' } } });
     expect(deployment.spec?.template.spec?.volumes).toContainEqual({ name: 'book-descriptor', configMap: { name: 'customer-support-3b4650f8' } });
     expect(deployment.spec?.template.spec?.containers).toHaveLength(1);

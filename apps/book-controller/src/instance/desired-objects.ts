@@ -16,7 +16,7 @@ import {
 } from '@bdk/k8s';
 import type { V1ConfigMap, V1Container, V1Deployment, V1EnvVar, V1SecurityContext, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { bookImage, bookUrl, type ControllerConfig } from '../config.js';
-import { contentHash } from '../runtime/object-compare.js';
+import { contentHash } from '@bdk/controller-runtime';
 import { withAppliedHash } from './applied-hash.js';
 import { tailscaleLabel } from './namespace-policy.js';
 import { deploymentTypeLabel, deploymentTypeOf, sharedWorkloadLabel, sharedWorkloadSelector, type DeploymentType } from './placement.js';
@@ -169,7 +169,9 @@ function bookContainer(book: BookDefinition, config: ControllerConfig, env: V1En
       { name: 'BDK_BOOK_DESCRIPTOR', value: `${descriptorMountPath}/book.json` },
       ...env,
     ],
-    resources: Object.keys(requests).length > 0 ? { requests } : undefined,
+    // The limit of what is requested is the request: the namespace's LimitRange default limit is smaller than many
+    // requests, and a request above its limit is refused.
+    resources: Object.keys(requests).length > 0 ? { requests, limits: requests } : undefined,
     securityContext: restrictedContainer,
     volumeMounts: [
       { name: 'book-descriptor', mountPath: descriptorMountPath, readOnly: true },
