@@ -1,5 +1,6 @@
 // The book-controller's own settings (the shared ones — ports, BDK_NAMESPACE — come from readServiceConfig).
 import { ConfigError, envPort, envString } from '@bdk/service-runtime';
+import os from 'node:os';
 
 export interface ControllerConfig {
   /** Image of a book's container, with {name} and {version} placeholders. */
@@ -10,6 +11,10 @@ export interface ControllerConfig {
   bookUrlTemplate: string;
   /** Keys reconciled in parallel. */
   workers: number;
+  /** Retries per second across all keys once `queueBurst` is spent, beside each key's own backoff. */
+  queueQps: number;
+  queueBurst: number;
+  leaderElection: LeaderElectionConfig;
   /** How long DispatchTrigger waits for one book to answer. */
   dispatchTimeoutMs: number;
   /** The audience callers' ServiceAccount tokens must be minted for. */
@@ -18,6 +23,19 @@ export interface ControllerConfig {
   webhookRouterIdentity: string;
   /** The Kubernetes username allowed to call StoreInstanceSecrets. */
   libraryServiceIdentity: string;
+}
+
+/** Which replica reconciles: every replica serves gRPC and keeps its caches, only the Lease's holder reconciles. */
+export interface LeaderElectionConfig {
+  /** false: this process reconciles without a Lease, so it must be the only replica. */
+  enabled: boolean;
+  /** The Lease, in BDK's namespace. */
+  leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  /** The first part of the holder identity (a random suffix makes it unique per process). */
+  podName: string;
 }
 
 export function readControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
@@ -37,10 +55,40 @@ export function readControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
     bookPort,
     bookUrlTemplate,
     workers: positiveInteger(env, 'BDK_CONTROLLER_WORKERS', 2),
+    queueQps: positiveInteger(env, 'BDK_CONTROLLER_QPS', 10),
+    queueBurst: positiveInteger(env, 'BDK_CONTROLLER_BURST', 100),
+    leaderElection: readLeaderElection(env),
     dispatchTimeoutMs: positiveInteger(env, 'BDK_DISPATCH_TIMEOUT_MS', 10_000),
     internalAudience: envString(env, 'BDK_INTERNAL_AUDIENCE', 'bdk-book-controller'),
     webhookRouterIdentity: serviceAccountIdentity(env, 'BDK_WEBHOOK_ROUTER_IDENTITY', namespace, 'webhook-router'),
     libraryServiceIdentity: serviceAccountIdentity(env, 'BDK_LIBRARY_SERVICE_IDENTITY', namespace, 'library-service'),
+  };
+}
+
+function readLeaderElection(env: NodeJS.ProcessEnv): LeaderElectionConfig {
+  const enabled = envString(env, 'BDK_LEADER_ELECTION', 'true');
+  if (enabled !== 'true' && enabled !== 'false') throw new ConfigError(`BDK_LEADER_ELECTION must be true or false, got "${enabled}"`);
+  const leaseDurationMs = positiveInteger(env, 'BDK_LEADER_ELECTION_LEASE_DURATION_MS', 15_000);
+  const renewDeadlineMs = positiveInteger(env, 'BDK_LEADER_ELECTION_RENEW_DEADLINE_MS', 10_000);
+  const retryPeriodMs = positiveInteger(env, 'BDK_LEADER_ELECTION_RETRY_PERIOD_MS', 2_000);
+  // The leader must give up before another may take over, and try more than once before it gives up.
+  if (leaseDurationMs < 1_000 || leaseDurationMs <= renewDeadlineMs || renewDeadlineMs <= retryPeriodMs) {
+    throw new ConfigError(
+      `leader election needs BDK_LEADER_ELECTION_LEASE_DURATION_MS (at least 1000) > BDK_LEADER_ELECTION_RENEW_DEADLINE_MS > BDK_LEADER_ELECTION_RETRY_PERIOD_MS, got ${leaseDurationMs}, ${renewDeadlineMs}, ${retryPeriodMs}`,
+    );
+  }
+  const leaseName = envString(env, 'BDK_LEADER_ELECTION_LEASE_NAME', 'book-controller');
+  if (!/^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/.test(leaseName)) {
+    throw new ConfigError(`BDK_LEADER_ELECTION_LEASE_NAME must be a Kubernetes object name (lower case, digits, '-' and '.'), got "${leaseName}"`);
+  }
+  return {
+    enabled: enabled === 'true',
+    leaseName,
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    // In a pod the hostname is the pod's name; the chart also passes it explicitly.
+    podName: envString(env, 'POD_NAME', os.hostname()),
   };
 }
 

@@ -1,24 +1,27 @@
 // book-controller: the process entry point. Serves the internal bdk.v1.BookControllerService over gRPC (every
-// call authenticated by its ServiceAccount token) and runs the BookInstanceDefinition controller. Readiness waits
-// for the caches to fill; on SIGTERM the gRPC server drains first, then the controller finishes the reconciles
-// under way, then the process exits.
+// call authenticated by its ServiceAccount token) and runs the BookInstanceDefinition controller. Every replica
+// keeps the caches and serves gRPC; only the holder of the Lease (leader election, on by default) reconciles, so a
+// standby takes over with warm caches. Readiness waits for the caches to fill; on SIGTERM the gRPC server drains
+// first, then the controller finishes the reconciles under way and gives the Lease up, then the process exits.
+import { Controller, LeaderElector, leaderIdentity, WorkQueue } from '@bdk/controller-runtime';
 import { bdkLabels, bdkResources, createTokenReviewer, loadKubeConfig } from '@bdk/k8s';
 import { BookControllerService } from '@bdk/proto';
 import { createAuditLog, createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readControllerConfig, type ControllerConfig } from './config.js';
 import { createDispatch } from './dispatch/dispatch-trigger.js';
+import { createTriggerCredentials } from './dispatch/trigger-credentials.js';
 import { createListWebhookSubscribers } from './dispatch/webhook-subscribers.js';
-import { createControllerCaches } from './instance/caches.js';
+import { createControllerCaches, objectKey } from './instance/caches.js';
 import { createChildWriter } from './instance/children.js';
 import { createCustomerNamespaces } from './instance/customer-namespace.js';
 import { createEventRecorder } from './instance/events.js';
 import { cachedLookup } from './instance/instance-lookup.js';
 import { createInstanceReconciler } from './instance/reconciler.js';
+import { readWorkloadPolicy } from './instance/workload-policy.js';
 import { callerPolicy } from './internal-auth/caller-policy.js';
 import { internalAuthInterceptor } from './internal-auth/internal-auth-interceptor.js';
-import { createReconcileMetrics } from './metrics.js';
-import { Controller } from './runtime/controller.js';
+import { createControllerMetrics } from './metrics.js';
 import { createSecretWriter } from './secrets/secret-writer.js';
 import { createStoreInstanceSecrets } from './secrets/store-instance-secrets.js';
 
@@ -36,17 +39,28 @@ try {
   process.exit(1);
 }
 const { namespace } = readServiceConfig(process.env);
+const policy = readWorkloadPolicy(process.env, { bdkNamespace: namespace, bookPort: config.bookPort });
 const resources = bdkResources(kubeConfig);
-const metrics = createReconcileMetrics();
+const metrics = createControllerMetrics();
 
 const controller: Controller = new Controller({
   name: controllerName,
   workers: config.workers,
   logger,
+  queue: new WorkQueue({ name: controllerName, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.workQueue }),
   reconcile: (key) => reconcile(key),
   observe: (result, seconds) => metrics.observe(controllerName, result, seconds),
 });
-const caches = createControllerCaches({ kubeConfig, namespace, logger, enqueue: (key) => controller.enqueue(key) });
+// A standby's caches stay current but queue nothing: the leader's queue starts with every instance.
+let reconciling = false;
+const caches = createControllerCaches({
+  kubeConfig,
+  namespace,
+  logger,
+  enqueue: (key) => {
+    if (reconciling) controller.enqueue(key);
+  },
+});
 const namespaces = createCustomerNamespaces(kubeConfig, namespace);
 const events = createEventRecorder(kubeConfig, name, logger);
 const reconcile = createInstanceReconciler({
@@ -56,6 +70,7 @@ const reconcile = createInstanceReconciler({
   children: createChildWriter(kubeConfig),
   namespaces,
   config,
+  policy,
   events,
   logger,
 });
@@ -76,7 +91,14 @@ const service = await startService({
   routes: (router, context) => {
     metrics.register(context.registry);
     router.service(BookControllerService, {
-      ...createDispatch({ namespace, lookup, config, logger: context.logger }),
+      ...createDispatch({
+        namespace,
+        lookup,
+        config,
+        logger: context.logger,
+        sharedNamespace: policy.sharedNamespace,
+        triggerCredentials: createTriggerCredentials(kubeConfig),
+      }),
       listWebhookSubscribers: createListWebhookSubscribers({ namespace, caches, audit }),
       storeInstanceSecrets: createStoreInstanceSecrets({
         namespace,
@@ -93,18 +115,51 @@ const service = await startService({
 });
 
 let stopping = false;
+let elector: LeaderElector | undefined;
 stopOnSignals(logger, async () => {
   stopping = true;
   await service.grpc.close();
   await controller.stop();
+  // Only once no reconcile runs any more: the standby may start at once.
+  await elector?.stop();
   await caches.stop();
   await service.close();
 });
 
+function startReconciling(): void {
+  reconciling = true;
+  for (const instance of caches.instances.list(namespace)) controller.enqueue(objectKey(namespace, instance.metadata.name ?? ''));
+  controller.start();
+}
+
 await caches.start();
 await caches.synced();
 if (!stopping) {
-  controller.start();
   service.grpc.health.serveAll();
   logger.info('caches synced', { namespace, instances: caches.instances.list(namespace).length });
+  const election = config.leaderElection;
+  if (!election.enabled) {
+    startReconciling();
+  } else {
+    elector = new LeaderElector({
+      kubeConfig,
+      namespace,
+      name: election.leaseName,
+      identity: leaderIdentity(election.podName),
+      leaseDurationMs: election.leaseDurationMs,
+      renewDeadlineMs: election.renewDeadlineMs,
+      retryPeriodMs: election.retryPeriodMs,
+      logger,
+      metrics: metrics.leaderElection,
+      onStartedLeading: startReconciling,
+      // A leader that lost the Lease may have reconciles half done while another replica starts its own: exiting
+      // drops them, and the restarted process stands again as a standby (controller-runtime does the same).
+      onStoppedLeading: () => {
+        if (stopping) return;
+        logger.error('lost the lease, exiting', { lease: `${namespace}/${election.leaseName}` });
+        process.exit(1);
+      },
+    });
+    elector.start();
+  }
 }

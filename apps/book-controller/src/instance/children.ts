@@ -18,7 +18,7 @@ import {
   type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { containsDesired } from '../runtime/object-compare.js';
+import { containsDesired } from '@bdk/controller-runtime';
 import { appliedHashAnnotation } from './applied-hash.js';
 import type { NamespacePolicyObject } from './namespace-policy.js';
 

@@ -1,7 +1,7 @@
 // The status a BookInstanceDefinition should report, computed from what the reconcile observed. Pure, so the
 // rules (phase, conditions, when a transition time moves) are unit-tested without an apiserver.
 import { bdkLabels, type BookInstanceDefinition, type BookInstanceDefinitionStatus } from '@bdk/k8s';
-import { jsonEqual } from '../runtime/object-compare.js';
+import { jsonEqual } from '@bdk/controller-runtime';
 import { ConditionReason, ConditionType } from './conditions.js';
 import { instanceIdOf, type InstanceIdentity } from './desired-objects.js';
 import type { RollbackRecord } from './rollback.js';

@@ -13,7 +13,7 @@ import {
 import type { Logger } from '@bdk/service-runtime';
 import { CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { ControllerConfig } from '../config.js';
-import type { ReconcileResult } from '../runtime/controller.js';
+import type { ReconcileResult } from '@bdk/controller-runtime';
 import type { ControllerCaches } from './caches.js';
 import { splitKey } from './caches.js';
 import { upToDate, type ChildWriter } from './children.js';
