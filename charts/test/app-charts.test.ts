@@ -61,9 +61,14 @@ const expectedPermissions: Record<AppChart, { Role: string[]; ClusterRole: strin
     ],
     ClusterRole: [
       ...grant('apps', ['deployments'], fullCrud),
-      ...grant('', ['services', 'configmaps', 'secrets'], fullCrud),
+      ...grant('', ['services', 'configmaps', 'secrets', 'resourcequotas', 'limitranges'], fullCrud),
+      ...grant('autoscaling', ['horizontalpodautoscalers'], fullCrud),
+      ...grant('networking.k8s.io', ['networkpolicies'], fullCrud),
       ...grant('bdk.voyager.io', ['externalbookdefinitions'], fullCrud),
-      ...grant('', ['namespaces'], ['get', 'list', 'watch', 'create', 'patch']),
+      // What the Deployments make is read, never written: rollout health and rollback.
+      ...grant('', ['pods'], ['get', 'list', 'watch']),
+      ...grant('apps', ['replicasets'], ['get', 'list', 'watch']),
+      ...grant('', ['namespaces'], ['get', 'list', 'watch', 'create', 'update', 'patch']),
       ...grant('authentication.k8s.io', ['tokenreviews'], ['create']),
     ],
   },

@@ -1,6 +1,6 @@
 // Each app chart's own settings reach its container as the env variables the app reads, and the library-service and
 // webhook-router find the book-controller of their release by default, as the identities it accepts by default.
-import type { V1Container, V1Deployment, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1PodDisruptionBudget, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { assertGenerated, render, renderError, type AppChart, type RenderOptions } from './helm.js';
 
@@ -111,6 +111,59 @@ describe('book-controller', () => {
     const error = await renderError('book-controller', { set: { 'internalAuth.callers.webhookRouter.namespace': 'Edge NS' } });
     expect(error).toMatch(/internalAuth\/callers\/webhookRouter\/namespace/);
     expect(await renderError('book-controller', { set: { 'internalAuth.callers.libraryService.serviceAccount': 'a:b' } })).toMatch(/libraryService\/serviceAccount/);
+  });
+
+  it('elects a leader on the Lease named after the release, with client-go\u2019s timings and retry rate, by default', async () => {
+    const container = await appContainer('book-controller', { release: 'prod' });
+    expect(await appEnv('book-controller', { release: 'prod' })).toMatchObject({
+      BDK_LEADER_ELECTION: 'true',
+      BDK_LEADER_ELECTION_LEASE_NAME: 'prod-book-controller',
+      BDK_LEADER_ELECTION_LEASE_DURATION_MS: '15000',
+      BDK_LEADER_ELECTION_RENEW_DEADLINE_MS: '10000',
+      BDK_LEADER_ELECTION_RETRY_PERIOD_MS: '2000',
+      BDK_CONTROLLER_QPS: '10',
+      BDK_CONTROLLER_BURST: '100',
+    });
+    // The holder identity starts with the pod's name.
+    expect(container.env?.find((e) => e.name === 'POD_NAME')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+  });
+
+  it('takes the Lease and its timings from leaderElection, and the retry rate from workQueue', async () => {
+    const env = await appEnv('book-controller', {
+      set: {
+        leaderElection: { enabled: true, leaseName: 'controller-lease', leaseDurationMs: 30000, renewDeadlineMs: 20000, retryPeriodMs: 4000 },
+        workQueue: { qps: 5, burst: 50 },
+      },
+    });
+    expect(env).toMatchObject({
+      BDK_LEADER_ELECTION_LEASE_NAME: 'controller-lease',
+      BDK_LEADER_ELECTION_LEASE_DURATION_MS: '30000',
+      BDK_LEADER_ELECTION_RENEW_DEADLINE_MS: '20000',
+      BDK_LEADER_ELECTION_RETRY_PERIOD_MS: '4000',
+      BDK_CONTROLLER_QPS: '5',
+      BDK_CONTROLLER_BURST: '50',
+    });
+    expect(await appEnv('book-controller', { set: { replicaCount: 1, 'leaderElection.enabled': false } })).toMatchObject({ BDK_LEADER_ELECTION: 'false' });
+  });
+
+  it('runs a leader and a standby, replaced one at a time, with a PodDisruptionBudget keeping one; one replica gets no budget', async () => {
+    const rendered = await render('book-controller');
+    const deployment = rendered.one<V1Deployment>('Deployment');
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(deployment.spec?.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const budget = rendered.one<V1PodDisruptionBudget>('PodDisruptionBudget');
+    expect(budget.spec).toEqual({ minAvailable: 1, selector: { matchLabels: deployment.spec?.selector.matchLabels } });
+    // With one pod a budget of one would block every node drain.
+    expect((await render('book-controller', { set: { replicaCount: 1 } })).all('PodDisruptionBudget')).toEqual([]);
+    expect((await render('book-controller', { set: { 'podDisruptionBudget.enabled': false } })).all('PodDisruptionBudget')).toEqual([]);
+  });
+
+  it('refuses several replicas without leader election, and timings that let a leader outlive its Lease', async () => {
+    expect(await renderError('book-controller', { set: { 'leaderElection.enabled': false } })).toMatch(/replicaCount is 2 with leaderElection.enabled false/);
+    expect(await renderError('book-controller', { set: { 'leaderElection.renewDeadlineMs': 15000 } })).toMatch(/leaseDurationMs > renewDeadlineMs > retryPeriodMs, got 15000, 15000, 2000/);
+    expect(await renderError('book-controller', { set: { 'leaderElection.retryPeriodMs': 10000 } })).toMatch(/got 15000, 10000, 10000/);
+    expect(await renderError('book-controller', { set: { 'leaderElection.leaseName': 'Book_Controller' } })).toMatch(/leaderElection\/leaseName/);
+    expect(await renderError('book-controller', { set: { extraEnv: [{ name: 'BDK_LEADER_ELECTION', value: 'false' }] } })).toMatch(/extraEnv/);
   });
 
   it('takes them from books.*, workers and dispatchTimeoutMs', async () => {

@@ -11,6 +11,7 @@ import {
   AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
+  PolicyV1Api,
   RbacAuthorizationV1Api,
   type V1Deployment,
   type V1ResourceAttributes,
@@ -144,6 +145,17 @@ describe('helm install bdk', () => {
     expect(await names(core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: selector }))).toEqual([`${release}-webhook-router-deliveries`]);
   });
 
+  it('runs the book-controller as a leader and a standby, replaced one at a time, one kept through disruptions', async () => {
+    const controller = await deployment('book-controller');
+    expect(controller.spec?.replicas).toBe(2);
+    expect(controller.spec?.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(containerEnv(controller, 'book-controller')).toMatchObject({ BDK_LEADER_ELECTION: 'true', BDK_LEADER_ELECTION_LEASE_NAME: `${release}-book-controller` });
+    const budgets = await env().kubeConfig.makeApiClient(PolicyV1Api).listNamespacedPodDisruptionBudget({ namespace, labelSelector: `app.kubernetes.io/instance=${release}` });
+    expect(budgets.items.map((b) => [b.metadata?.name, b.spec?.minAvailable, b.spec?.selector?.matchLabels])).toEqual([
+      [`${release}-book-controller`, 1, controller.spec?.selector.matchLabels],
+    ]);
+  });
+
   it('stored the descriptor set in the ConfigMap unchanged', async () => {
     const configMap = await env()
       .kubeConfig.makeApiClient(CoreV1Api)
@@ -202,8 +214,32 @@ describe('helm install bdk', () => {
       expect(await allowed('book-controller', { namespace, verb: 'create', resource: 'events' })).toBe(true);
     });
 
+    it('lets book-controller manage each customer namespace\u2019s quota, limits, network policies and autoscalers, and read its Pods and ReplicaSets', async () => {
+      const attempts: V1ResourceAttributes[] = [
+        ...['create', 'update', 'delete', 'watch'].flatMap((verb) => [
+          { namespace: customer, verb, resource: 'resourcequotas' },
+          { namespace: customer, verb, resource: 'limitranges' },
+          { namespace: customer, verb, group: 'networking.k8s.io', resource: 'networkpolicies' },
+          { namespace: customer, verb, group: 'autoscaling', resource: 'horizontalpodautoscalers' },
+        ]),
+        ...['get', 'list', 'watch'].flatMap((verb) => [
+          { namespace: customer, verb, resource: 'pods' },
+          { namespace: customer, verb, group: 'apps', resource: 'replicasets' },
+        ]),
+      ];
+      const denied: string[] = [];
+      for (const attempt of attempts) if (!(await allowed('book-controller', attempt))) denied.push(`${attempt.verb} ${attempt.resource}`);
+      expect(denied).toEqual([]);
+    });
+
+    it('lets book-controller hold its leader-election Lease here', async () => {
+      for (const verb of ['get', 'create', 'update']) {
+        expect([verb, await allowed('book-controller', { namespace, verb, group: 'coordination.k8s.io', resource: 'leases', name: `${release}-book-controller` })]).toEqual([verb, true]);
+      }
+    });
+
     it('lets book-controller create customer namespaces and record their organisation, and review tokens', async () => {
-      for (const verb of ['get', 'list', 'watch', 'create', 'patch']) {
+      for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch']) {
         expect([verb, await allowed('book-controller', { verb, resource: 'namespaces' })]).toEqual([verb, true]);
       }
       expect(await allowed('book-controller', { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' })).toBe(true);
@@ -215,9 +251,15 @@ describe('helm install bdk', () => {
         { namespace, verb: 'update', group: bdk, resource: 'bookdefinitions' },
         { namespace, verb: 'create', group: bdk, resource: 'bookinstancedefinitions' },
         { namespace: 'kube-system', verb: 'update', group: 'coordination.k8s.io', resource: 'leases' },
+        { namespace: customer, verb: 'update', group: 'coordination.k8s.io', resource: 'leases' },
         { verb: 'delete', resource: 'namespaces' },
-        { verb: 'update', resource: 'namespaces' },
         { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
+        // Pods and ReplicaSets are the Deployment's to make and remove, not the controller's.
+        ...['create', 'update', 'patch', 'delete'].flatMap((verb) => [
+          { namespace: customer, verb, resource: 'pods' },
+          { namespace: customer, verb, group: 'apps', resource: 'replicasets' },
+        ]),
+        { namespace: customer, verb: 'create', resource: 'pods', subresource: 'exec' },
       ];
       expect(await allowedOf('book-controller', attempts)).toEqual([]);
     });

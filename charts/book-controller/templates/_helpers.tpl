@@ -81,3 +81,22 @@ Takes (dict "root" $ "chart" "library-service" | "webhook-router").
 {{- $default := ternary $release (printf "%s-%s" $release .chart) (contains .chart $release) | trunc 63 | trimSuffix "-" }}
 {{- printf "system:serviceaccount:%s:%s" ($caller.namespace | default .root.Release.Namespace) ($caller.serviceAccount | default $default) }}
 {{- end }}
+
+{{/* The leader-election Lease in the release namespace: leaderElection.leaseName, or the full name. */}}
+{{- define "book-controller.leaseName" -}}
+{{- .Values.leaderElection.leaseName | default (include "book-controller.fullname" .) }}
+{{- end }}
+
+{{/*
+Refuses settings under which two pods could reconcile at once: several replicas without leader election, or
+timings where the leader would still act after its Lease may have passed to another pod.
+*/}}
+{{- define "book-controller.checkLeaderElection" -}}
+{{- $election := .Values.leaderElection }}
+{{- if and (not $election.enabled) (gt (int .Values.replicaCount) 1) }}
+{{- fail (printf "book-controller: replicaCount is %d with leaderElection.enabled false: every pod would reconcile the same instances at once. Enable leader election, or keep replicaCount at 1" (int .Values.replicaCount)) }}
+{{- end }}
+{{- if not (and (gt (int $election.leaseDurationMs) (int $election.renewDeadlineMs)) (gt (int $election.renewDeadlineMs) (int $election.retryPeriodMs))) }}
+{{- fail (printf "book-controller: leaderElection needs leaseDurationMs > renewDeadlineMs > retryPeriodMs, got %d, %d, %d" (int $election.leaseDurationMs) (int $election.renewDeadlineMs) (int $election.retryPeriodMs)) }}
+{{- end }}
+{{- end }}
