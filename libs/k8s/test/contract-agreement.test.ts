@@ -27,6 +27,12 @@ const renames: Record<string, string> = {
   organization_id: 'customer.organization_id',
 };
 
+/**
+ * CRD properties that repeat a proto field under the name Kubernetes tools read (a condition's lastTransitionTime is
+ * its last_transition, for `kubectl wait` and GitOps tools); the API shows the field once.
+ */
+const kubernetesAliases = new Set(['lastTransitionTime']);
+
 function property(schema: Schema, dotted: string): Schema | undefined {
   return dotted.split('.').reduce<Schema | undefined>((s, key) => s?.properties?.[key], schema);
 }
@@ -72,7 +78,7 @@ function differences(message: DescMessage, schema: Schema, path: string, skip: s
     }
   }
   for (const name of Object.keys(schema.properties ?? {})) {
-    if (!mapped.has(name) && !skip.includes(name)) found.push(`${path}: CRD property ${name} has no proto field`);
+    if (!mapped.has(name) && !skip.includes(name) && !kubernetesAliases.has(name)) found.push(`${path}: CRD property ${name} has no proto field`);
   }
   return found;
 }

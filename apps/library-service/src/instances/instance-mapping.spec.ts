@@ -99,6 +99,19 @@ describe('instanceFromDefinition and instanceSpecFromRequest', () => {
     expect(read.deployment?.autoscaling).toMatchObject({ minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 80, targetWebhookBacklog: 0 });
   });
 
+  it('shows a rollback the controller made, and the summary Ready condition', () => {
+    const rolledBack = instanceFromDefinition({
+      ...seedInstance,
+      status: {
+        phase: 'Failed',
+        conditions: [{ type: 'Ready', status: 'False', reason: 'RolledBack', message: 'rolled back', last_transition: '2024-01-02T00:00:00Z', lastTransitionTime: '2024-01-02T00:00:00Z' }],
+        rollback: { failed_spec_hash: 'abc123', revision: '3', reason: 'ProgressDeadlineExceeded', at: '2024-01-02T00:00:00Z' },
+      },
+    });
+    expect(rolledBack.status?.rollback).toMatchObject({ failedSpecHash: 'abc123', revision: '3', reason: 'ProgressDeadlineExceeded' });
+    expect(rolledBack.status?.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'RolledBack' });
+  });
+
   it('leaves replicas 0 (unset in proto3) to the CRD default', () => {
     const request = create(CreateBookInstanceRequestSchema, { customerNamespace: 'c', organizationId: 'o', deployment: { type: 'shared' } });
     expect(instanceSpecFromRequest(request, seedBook, secretName).deployment).toEqual({ type: 'shared' });

@@ -100,6 +100,12 @@ function statusFromCr(status: BookInstanceDefinitionStatus | undefined) {
       observedGeneration: BigInt(condition.observedGeneration ?? 0),
     })),
     lastUpdated: timestampFromKube(status?.last_updated),
+    rollback: status?.rollback && {
+      failedSpecHash: status.rollback.failed_spec_hash ?? '',
+      revision: status.rollback.revision ?? '',
+      reason: status.rollback.reason ?? '',
+      at: timestampFromKube(status.rollback.at),
+    },
   };
 }
 
