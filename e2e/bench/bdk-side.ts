@@ -1,12 +1,12 @@
-// The BDK side: the local stack as `npm start` runs it (a real kube-apiserver, the book controller,
-// library-service and webhook-router with their Envoy sidecars, the Envoy gateway) on loopback, with one book and
-// one instance created through the gateway as a customer would, and the instance's Deployment made ready as the
-// e2e tests do (no kubelet runs here). Its triggers go to the benchmark's book endpoint.
+// The BDK side: the local stack as `npm start` runs it (a real kube-apiserver with the controller-manager, scheduler
+// and kwok's fake Nodes, the book controller, library-service and webhook-router with their Envoy sidecars, the Envoy
+// gateway) on loopback, with one book and one instance created through the gateway as a customer would, ready once its
+// Pods run. Its triggers go to the benchmark's book endpoint.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { issueToken, localAuthDir, organizationPermissions, platformAdminPermissions, readLocalSigningKey } from '@bdk/auth';
-import { markDeploymentReady, seedCreateBookRequest, seedCreateInstanceRequest, startLocalStack, waitUntil, type LocalStack } from '@bdk/testing';
+import { seedCreateBookRequest, seedCreateInstanceRequest, startLocalStack, waitForRollout, waitUntil, type LocalStack } from '@bdk/testing';
 
 export interface BdkSide {
   /** The instance's webhook URL, from its creation answer. */
@@ -37,7 +37,6 @@ export async function startBdk(options: BdkSideOptions): Promise<BdkSide> {
   const stack = await startLocalStack({
     env: {
       ...env,
-      BDK_LOCAL_SIMULATE_WORKLOADS: 'false',
       BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${options.bookPort}/{namespace}/{service}`,
       ...(options.profileDir ? { NODE_OPTIONS: `${env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(options.profileDir)}`.trim() } : {}),
     },
@@ -76,7 +75,7 @@ async function createReadyInstance(stack: LocalStack, log: (line: string) => voi
   const instanceId = String(instance['instance_id']);
   const webhook = (instance['webhooks'] as { source: string; url: string; signing_secret: string }[] | undefined)?.find((each) => each.source === 'zendesk');
   if (!webhook) throw new Error(`the instance was created without a zendesk webhook: ${JSON.stringify(instance)}`);
-  log(`created book ${bookId} and instance ${instanceId}; making its Deployment ready`);
+  log(`created book ${bookId} and instance ${instanceId}; waiting for its Pods`);
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(stack.kubeconfig);
@@ -87,7 +86,7 @@ async function createReadyInstance(stack: LocalStack, log: (line: string) => voi
     async () => (await apps.listNamespacedDeployment({ namespace, labelSelector: `bdk.voyager.io/instance-id=${instanceId}` })).items[0],
     { timeoutMs: 30_000, intervalMs: 250 },
   );
-  await markDeploymentReady(kubeConfig, namespace, deployment.metadata?.name ?? '');
+  await waitForRollout(kubeConfig, namespace, deployment.metadata?.name ?? '');
   await waitUntil(
     'the instance to be Ready',
     async () => {

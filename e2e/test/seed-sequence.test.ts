@@ -1,5 +1,6 @@
 // The spec's sequence diagram end to end, through the REST gateway of the local stack (real Envoy gateway and
-// sidecars, the three apps, a real kube-apiserver), with two organisations sharing the control plane: a platform
+// sidecars, the three apps, a real kube-apiserver with the controller-manager, scheduler and kwok's fake Nodes that
+// run the book Pods), with two organisations sharing the control plane: a platform
 // admin publishes a book (the library fetches its prompts from a Model Manager); each organisation creates an
 // instance with its bearer token and gets the instance's own webhook signing secret; the controller deploys each
 // into its customer namespace; a webhook signed with one organisation's secret reaches only that organisation's
@@ -9,13 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { issueToken, localAuthDir, organizationPermissions, platformAdminPermissions, readLocalSigningKey } from '@bdk/auth';
 import {
-  markDeploymentReady,
   seedCreateBookRequest,
   seedCreateInstanceRequest,
   seedWebhookBody,
   seedWebhookHeaders,
+  setNodesSchedulable,
   startBookEndpoint,
   startModelManager,
+  waitForRollout,
   waitUntil,
   type ReceivedRequest,
 } from '@bdk/testing';
@@ -45,6 +47,8 @@ let bookRequests: ReceivedRequest[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let stack: Stack;
 let kubeConfig: KubeConfig;
+/** The stack's fake Nodes, cordoned until the test lets the book Pods run. */
+let nodes: string[] = [];
 
 /** Bearer tokens of the stack's own issuer (what `npm run token` prints). */
 const tokens = { admin: '', acme: '', globex: '', acmeReadOnly: '' };
@@ -79,7 +83,6 @@ beforeAll(async () => {
   const { KUBECONFIG: _ownCluster, ...env } = process.env;
   stack = await startStack({
     ...env,
-    BDK_LOCAL_SIMULATE_WORKLOADS: 'false', // this test plays the kubelet itself, so it sees Pending first
     BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${book.port}/{namespace}/{service}`,
     BDK_MODEL_MANAGER_URL: modelManager.url,
   });
@@ -94,6 +97,9 @@ beforeAll(async () => {
   tokens.acmeReadOnly = await token('auditor', organization, ['books:read', 'instances:read']);
   kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(stack.kubeconfig);
+  // Book Pods wait to be scheduled until the instance has been seen Pending.
+  nodes = (await kubeConfig.makeApiClient(CoreV1Api).listNode()).items.map((node) => node.metadata?.name ?? '');
+  await setNodesSchedulable(kubeConfig, nodes, false);
 }, 200_000);
 
 afterAll(async () => {
@@ -224,8 +230,9 @@ describe("the spec's sequence diagram, through the gateway", () => {
     expect(read.json['instance']).toMatchObject({ instance_id: instanceId, status: { phase: 'Pending' } });
   });
 
-  it('the instance turns Ready over REST once its Deployment reports every replica ready', async () => {
-    await markDeploymentReady(kubeConfig, customerNamespace, workload);
+  it('the instance turns Ready over REST once its Pods run', async () => {
+    await setNodesSchedulable(kubeConfig, nodes, true);
+    await waitForRollout(kubeConfig, customerNamespace, workload);
     const instance = await waitUntil(
       'the instance to be Ready',
       async () => {

@@ -1,5 +1,6 @@
 // The built book-controller against a real kube-apiserver: an instance becomes a Namespace, ConfigMap, Service,
-// Deployment and ExternalBookDefinition in its customer namespace, reports Pending then Ready, writes nothing
+// Deployment and ExternalBookDefinition in its customer namespace, reports Pending while its Pods cannot be scheduled
+// (every fake Node cordoned) and Ready once they run (kube-controller-manager, kube-scheduler, kwok), writes nothing
 // when nothing changed (even across a restart), follows a spec change, and cleans up on deletion. A namespace
 // BDK may not use for the instance's organisation (not BDK's, another organisation's, reserved) gets nothing
 // written into it, and the instance reports Failed.
@@ -16,7 +17,7 @@ import {
   type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
-import { markDeploymentReady, startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
+import { setNodesSchedulable, startApp, startKubeEnv, waitForRollout, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { credentialsSecret, customerNamespaceLabels, seedBook, seedInstance, seedOrganization } from './fixtures.js';
@@ -34,7 +35,9 @@ let apps: AppsV1Api;
 const startController = () => startApp('book-controller', { KUBECONFIG: env?.kubeconfigPath ?? '', BDK_NAMESPACE: bdkNamespace, BDK_BOOK_URL_TEMPLATE: bookUrl });
 
 beforeAll(async () => {
-  env = await startKubeEnv();
+  env = await startKubeEnv({ workloads: true });
+  // Book Pods stay Pending until a test lets them run (schedulable(true)), so every Pending state can be seen.
+  await setNodesSchedulable(env.kubeConfig, env.nodes, false);
   resources = bdkResources(env.kubeConfig);
   core = env.kubeConfig.makeApiClient(CoreV1Api);
   apps = env.kubeConfig.makeApiClient(AppsV1Api);
@@ -51,6 +54,9 @@ function kube() {
   if (!env) throw new Error('the kube env did not start');
   return env.kubeConfig;
 }
+
+/** Lets book Pods be scheduled (and so run), or holds new ones Pending. */
+const schedulable = (on: boolean) => setNodesSchedulable(kube(), env?.nodes ?? [], on);
 
 /** Successful reconciles the running controller has counted, from its /metrics. */
 async function reconcileCount(running: RunningApp): Promise<number> {
@@ -138,7 +144,7 @@ describe('BookInstanceDefinition reconcile', () => {
         expect.objectContaining({ type: 'BookResolved', status: 'True' }),
         expect.objectContaining({ type: 'NamespaceAvailable', status: 'True', reason: 'NamespaceOwned' }),
         expect.objectContaining({ type: 'CredentialsAvailable', status: 'True' }),
-        // No kube-controller-manager runs here, so the Deployment's status never catches up by itself.
+        // Every Node is cordoned: the Pods wait to be scheduled.
         expect.objectContaining({ type: 'DeploymentReady', status: 'False', reason: 'DeploymentProgressing' }),
       ]),
     );
@@ -150,7 +156,8 @@ describe('BookInstanceDefinition reconcile', () => {
   it('becomes Ready with deployment_status 2/2 once the Deployment reports every replica ready', async () => {
     const before = await readInstance();
     const pendingSince = before.status?.conditions?.find((c) => c.type === 'DeploymentReady')?.last_transition;
-    await markDeploymentReady(kube(), customerNamespace, workload);
+    await schedulable(true);
+    await waitForRollout(kube(), customerNamespace, workload);
     const ready = await waitUntil('status Ready', async () => {
       const current = await readInstance();
       return current.status?.phase === 'Ready' ? current : undefined;
@@ -188,6 +195,7 @@ describe('BookInstanceDefinition reconcile', () => {
   }, 60_000);
 
   it('follows a change of spec.deployment.replicas', async () => {
+    await schedulable(false);
     await resources.instances.mergePatch(bdkNamespace, instanceName(), { spec: { deployment: { replicas: 3 } } });
     await waitUntil('the Deployment scaled to 3', async () => {
       const deployment: V1Deployment = await apps.readNamespacedDeployment({ namespace: customerNamespace, name: workload });
@@ -198,7 +206,8 @@ describe('BookInstanceDefinition reconcile', () => {
       return current.status?.phase === 'Updating' && current.status.observedGeneration === current.metadata.generation ? current : undefined;
     });
     expect(updating.status?.conditions?.find((c) => c.type === 'DeploymentReady')).toMatchObject({ status: 'False', observedGeneration: updating.metadata.generation });
-    await markDeploymentReady(kube(), customerNamespace, workload);
+    await schedulable(true);
+    await waitForRollout(kube(), customerNamespace, workload);
     const ready = await waitUntil('Ready at 3 replicas', async () => {
       const current = await readInstance();
       return current.status?.phase === 'Ready' ? current : undefined;
@@ -222,6 +231,7 @@ describe('BookInstanceDefinition reconcile', () => {
 
 describe('an instance whose book does not exist', () => {
   it('reports Failed with reason BookNotFound, then deploys once the book appears', async () => {
+    await schedulable(false);
     const instanceId = randomUUID();
     const book = seedBook(bdkNamespace, randomUUID());
     book.metadata.name = 'late-book';

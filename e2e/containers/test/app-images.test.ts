@@ -1,14 +1,14 @@
 // BDK's container images, built and run: the three apps from apps/Dockerfile (on the local Node base image that
 // stands in for node:<version>-slim) and the Envoy image, run as the charts run them (uid 1000 / 101, read-only
-// root filesystem, files mounted read-only) against a real kube-apiserver on loopback. The spec's three requests
-// go through the gateway container and answer as they do through the process-based stack (e2e/test).
+// root filesystem, files mounted read-only) against a real kube-apiserver on loopback, whose controller-manager,
+// scheduler and kwok run the book Pods on fake Nodes. The spec's three requests go through the gateway container and
+// answer as they do through the process-based stack (e2e/test).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { signPayload } from '@bdk/webhooks';
 import {
   descriptorSetPath,
   freePort,
-  markDeploymentReady,
   renderEnvoyConfig,
   seedCreateBookRequest,
   seedCreateInstanceRequest,
@@ -18,6 +18,7 @@ import {
   startBookEndpoint,
   startKubeEnv,
   startModelManager,
+  waitForRollout,
   waitUntil,
   type KubeEnv,
   type PlatformIdentity,
@@ -158,7 +159,7 @@ describe("the spec's sequence through the containers", () => {
   }
 
   beforeAll(async () => {
-    kube = await startKubeEnv();
+    kube = await startKubeEnv({ workloads: true });
     closers.push(() => kube.stop());
     await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
     identity = await setUpPlatformIdentity(kube.kubeConfig, { directory: workDir, namespace });
@@ -244,7 +245,7 @@ describe("the spec's sequence through the containers", () => {
       { timeoutMs: 30_000 },
     );
     const workload = deployment.metadata?.name ?? '';
-    await markDeploymentReady(kube.kubeConfig, customerNamespace, workload);
+    await waitForRollout(kube.kubeConfig, customerNamespace, workload);
 
     const signature = signPayload({ scheme: 'zendesk', payload: Buffer.from(seedWebhookBody), secret: webhook?.signing_secret ?? '' });
     const delivered = await waitUntil(

@@ -19,6 +19,7 @@ export {
   kwokPodFailureLabel,
   kwokPodFailures,
   kwokStageDirectory,
+  setNodesSchedulable,
   startKwok,
   type FakeNodeShape,
   type KwokPodFailure,
@@ -31,5 +32,4 @@ export { rolloutState, waitForRollout, type RolloutState } from './rollout.js';
 export { controllerAudience, platformServiceAccounts, setUpPlatformIdentity, type PlatformIdentity, type PlatformIdentityOptions } from './platform-identity.js';
 export { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders } from './seed-examples.js';
 export { waitUntil } from './wait.js';
-export { deploymentIsReady, markDeploymentReady } from './workloads.js';
 export { descriptorSetPath, toolchainVersions, toolPath, workspaceRoot, type Tool } from './workspace.js';

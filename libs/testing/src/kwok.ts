@@ -2,7 +2,7 @@
 // Leases renewed, and writes the status a kubelet would for each Pod bound to them (Running and Ready, an IP, container
 // statuses) without running a container. What it writes is decided by the Stage files in libs/testing/kwok/, which
 // also let a test make Pods fail on purpose (kwokPodFailureLabel).
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startComponent, type ClusterAccess, type RunningComponent } from './control-plane.js';
@@ -132,4 +132,14 @@ export async function createFakeNodes(kubeConfig: KubeConfig, shape: FakeNodeSha
     { timeoutMs: 60_000, intervalMs: 100 },
   );
   return names;
+}
+
+/**
+ * Cordons (`false`) or uncordons (`true`) Nodes, as `kubectl cordon` does: while no Node is schedulable, new Pods stay
+ * Pending (reason Unschedulable), so a test can hold a rollout where it is and watch what reports it.
+ */
+export async function setNodesSchedulable(kubeConfig: KubeConfig, names: readonly string[], schedulable: boolean): Promise<void> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  await Promise.all(names.map((name) => core.patchNode({ name, body: { spec: { unschedulable: schedulable ? null : true } } }, merge)));
 }

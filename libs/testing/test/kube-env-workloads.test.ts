@@ -9,7 +9,17 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { kwokPodFailureLabel, kwokPodFailures, startKubeEnv, toolchainVersions, toolPath, waitForRollout, waitUntil, type KubeEnv } from '../src/index.js';
+import {
+  kwokPodFailureLabel,
+  kwokPodFailures,
+  setNodesSchedulable,
+  startKubeEnv,
+  toolchainVersions,
+  toolPath,
+  waitForRollout,
+  waitUntil,
+  type KubeEnv,
+} from '../src/index.js';
 
 const run = promisify(execFile);
 const namespace = 'workloads';
@@ -127,15 +137,31 @@ describe('a Deployment', () => {
     await waitUntil('one Pod left', async () => (await podsOf('web')).length === 1);
   });
 
+  it('waits Pending while every Node is cordoned, and rolls out once they are uncordoned', async () => {
+    await setNodesSchedulable(env.kubeConfig, env.nodes, false);
+    try {
+      await apps.patchNamespacedDeploymentScale({ namespace, name: 'web', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+      const held = await waitUntil('a Pod the scheduler cannot place', async () => {
+        const pending = (await podsOf('web')).find((pod) => pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
+        return pending;
+      });
+      expect(held.status?.phase).toBe('Pending');
+      expect(held.spec?.nodeName).toBeUndefined();
+    } finally {
+      await setNodesSchedulable(env.kubeConfig, env.nodes, true);
+    }
+    expect((await waitForRollout(env.kubeConfig, namespace, 'web')).status?.readyReplicas).toBe(3);
+  });
+
   it('is scaled up to minReplicas by an HorizontalPodAutoscaler', async () => {
     await env.kubeConfig.makeApiClient(AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
       namespace,
       body: {
         metadata: { name: 'web' },
-        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 4 },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 4, maxReplicas: 6 },
       },
     });
-    await waitUntil('the HPA to scale web to 2', async () => (await apps.readNamespacedDeployment({ namespace, name: 'web' })).spec?.replicas === 2, { timeoutMs: 30_000 });
+    await waitUntil('the HPA to scale web to 4', async () => (await apps.readNamespacedDeployment({ namespace, name: 'web' })).spec?.replicas === 4, { timeoutMs: 30_000 });
     await waitForRollout(env.kubeConfig, namespace, 'web');
   });
 

@@ -1,30 +1,34 @@
-// `npm start`: BDK on this machine. A Kubernetes API (etcd + kube-apiserver on loopback with BDK's CRDs) or the
-// cluster $KUBECONFIG names; the three apps; the Envoy sidecars of library-service and webhook-router; and the
-// Envoy gateway on 127.0.0.1:8080 serving the spec's REST API. Its state (the embedded API's etcd, the token signing
-// key, the router's delivery queue) is kept in the state dir across stops; `--fresh` wipes it first. An app or Envoy
-// that exits on its own is restarted with backoff, as a kubelet would; Ctrl-C, SIGTERM or `npm stop` stops every
-// process it started, in reverse order.
+// `npm start`: BDK on this machine. A local cluster (etcd + kube-apiserver on loopback with BDK's CRDs, and
+// kube-controller-manager, kube-scheduler and kwok, so book Deployments become Pods on fake Nodes) or the cluster
+// $KUBECONFIG names; the three apps; the Envoy sidecars of library-service and webhook-router; and the Envoy gateway
+// on 127.0.0.1:8080 serving the spec's REST API. Its state (the embedded cluster's etcd, the token signing key, the
+// router's delivery queue) is kept in the state dir across stops; `--fresh` wipes it first. A controller-manager,
+// scheduler, kwok, app or Envoy that exits on its own is restarted with backoff, as a kubelet would; Ctrl-C, SIGTERM
+// or `npm stop` stops every process it started, in reverse order.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isConflict, loadKubeConfig } from '@bdk/k8s';
 import {
+  createFakeNodes,
   freePort,
   installCrds,
   setUpPlatformIdentity,
   startApp,
+  startControllerManager,
   startEnvoy,
   startKubeEnv,
+  startKwok,
   startNatsServer,
+  startScheduler,
   type AppPorts,
   type RunningApp,
-  type RunningEnvoy,
+  type RunningComponent,
 } from '@bdk/testing';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startBookStandIn } from './book-stand-in.js';
 import { apps, readLocalStackOptions, type AppName, type LocalStackOptions } from './options.js';
 import { processPidFile, runningStack, stateLayout, wipeState, writePidFile } from './state-dir.js';
-import { supervise, type Supervised } from './supervisor.js';
-import { startWorkloadSimulator } from './workload-simulator.js';
+import { supervise, type Startable, type Supervised } from './supervisor.js';
 
 const log = (line: string) => console.log(line);
 
@@ -71,7 +75,7 @@ async function ensureNamespace(kubeConfig: KubeConfig, name: string): Promise<vo
 }
 
 /** Starts a process under supervision, with a pid file that follows its restarts, and stops it with the stack. */
-async function supervised<T extends RunningApp | RunningEnvoy>(name: string, start: () => Promise<T>): Promise<Supervised<T>> {
+async function supervised<T extends Startable>(name: string, start: () => Promise<T>): Promise<Supervised<T>> {
   const handle = await supervise({ name, start, log, onStarted: (started) => writePidFile(processPidFile(layout, name), started.process.pid) });
   stopSteps.push(async () => {
     await handle.stop();
@@ -96,6 +100,7 @@ try {
   let kubeconfig = options.kubeconfig;
   let kubeConfig: KubeConfig;
   let apiServer = 'from KUBECONFIG';
+  let workloads: { nodes: string[]; health: string[] } | undefined;
   if (kubeconfig) {
     kubeConfig = loadKubeConfig();
     log(`using the cluster in KUBECONFIG (${kubeConfig.getCurrentCluster()?.server}); applying BDK's CRDs`);
@@ -108,22 +113,32 @@ try {
     kubeconfig = kube.kubeconfigPath;
     kubeConfig = kube.kubeConfig;
     apiServer = kube.server;
+
+    // What turns book Deployments into Pods: supervised like the apps (a cluster's kubelet restarts its static Pods).
+    log('starting kube-controller-manager, kube-scheduler and kwok with fake Nodes ...');
+    const components: [string, string, () => Promise<RunningComponent>][] = [
+      ['kube-controller-manager', '/healthz', () => startControllerManager(kube)],
+      ['kube-scheduler', '/readyz', () => startScheduler(kube)],
+      ['kwok', '/healthz', () => startKwok(kube, layout.kube)],
+    ];
+    const started = await Promise.all(components.map(([name, , start]) => supervised(name, start)));
+    workloads = {
+      nodes: await createFakeNodes(kubeConfig),
+      health: components.map(([name, health], index) => `${name} ${started[index]?.current.url}${health}`),
+    };
   }
 
   // BDK's own namespace, which Helm creates in a cluster (the release namespace).
   await ensureNamespace(kubeConfig, bdkNamespace);
 
-  // Triggers go to the book's Service in a cluster; here, unless told otherwise, to a stand-in on loopback.
-  let bookUrlTemplate = options.bookUrlTemplate;
-  if (!bookUrlTemplate && options.simulateWorkloads) {
+  // Triggers go to the book's Service in a cluster; the book Pods here run no container, and a Service is not
+  // reachable from this machine anyway: unless told otherwise, triggers go to a stand-in on loopback.
+  const startStandIn = async () => {
     const standIn = await startBookStandIn(portFor(0, 300) ?? 0, log);
     stopSteps.push(() => standIn.close());
-    bookUrlTemplate = standIn.urlTemplate;
-  }
-  if (options.simulateWorkloads && !options.kubeconfig) {
-    const simulator = startWorkloadSimulator(kubeConfig, log);
-    stopSteps.push(() => simulator.stop());
-  }
+    return standIn.urlTemplate;
+  };
+  const bookUrlTemplate = options.bookUrlTemplate ?? (await startStandIn());
 
   // The router's queue: a SQLite file in the state dir, or JetStream in a nats-server whose store is there too.
   let deliveryEnv: Record<string, string>;
@@ -151,7 +166,7 @@ try {
   const envOf = (app: AppName): Record<string, string> => {
     const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: bdkNamespace };
     const controller = () => ({ BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].current.grpcPort}` });
-    if (app === 'book-controller') return { ...common, ...identity.env.controller, ...(bookUrlTemplate ? { BDK_BOOK_URL_TEMPLATE: bookUrlTemplate } : {}) };
+    if (app === 'book-controller') return { ...common, ...identity.env.controller, BDK_BOOK_URL_TEMPLATE: bookUrlTemplate };
     if (app === 'webhook-router') return { ...common, ...identity.env.router, ...controller(), ...deliveryEnv };
     return {
       ...common,
@@ -200,18 +215,21 @@ try {
   log('\nBDK local stack is up:');
   log(`  REST gateway     ${gateway.current.url}/api/v1/books   ${gateway.current.url}/api/v1/webhooks/{source}`);
   log(`  Kubernetes API   ${apiServer}   export KUBECONFIG=${kubeconfig}`);
+  if (workloads) {
+    log(`  book Pods        scheduled onto the fake Nodes ${workloads.nodes.join(', ')}, made Running and Ready by kwok (no container runs)`);
+    log(`  control plane    ${workloads.health.join('   ')}`);
+  }
   for (const app of apps) {
     const { grpcPort, adminPort } = running[app].current;
     const sidecar = sidecars[app] ? `   REST sidecar http://127.0.0.1:${sidecars[app]}` : '';
     log(`  ${app.padEnd(16)} gRPC 127.0.0.1:${grpcPort}   metrics http://127.0.0.1:${adminPort}/metrics${sidecar}`);
   }
   log(`  delivery queue   ${deliveryLine}`);
-  log(`  book triggers    ${bookUrlTemplate ?? 'the books\' Services (in-cluster URLs)'}`);
+  log(`  book triggers    ${bookUrlTemplate}`);
   log(`  API tokens       TOKEN=$(npm run --silent token -- --org <organisation>)   (--admin adds books:publish); send "Authorization: Bearer $TOKEN"`);
   log('  webhooks         each instance has its own signing secret: see "webhooks" in the answer of its creation');
-  if (options.simulateWorkloads && !options.kubeconfig) log('  no kubelet here: book Deployments are marked ready by the workload simulator');
   log(`  state            ${layout.root}, kept across restarts (npm start -- --fresh wipes it); pid files in ${layout.runDir}`);
-  log('  crashes          an app or Envoy that exits is restarted with backoff (1 s doubling to 30 s), logged here');
+  log('  crashes          a controller-manager, scheduler, kwok, app or Envoy that exits is restarted with backoff (1 s doubling to 30 s), logged here');
   log('\nCtrl-C stops everything (or npm stop from another terminal).');
 } catch (error) {
   console.error('the local stack could not start:', error instanceof Error ? error.message : error);

@@ -24,8 +24,6 @@ export interface LocalStackOptions {
    * nats-server +400 (0: free ports).
    */
   basePort: number;
-  /** Stand in for what only a real cluster has: book pods that become ready and answer triggers. */
-  simulateWorkloads: boolean;
   /** Where the controller sends triggers; unset means the stack's own book stand-in. */
   bookUrlTemplate: string | undefined;
   /** Customer namespaces must start with this, when set (BDK_CUSTOMER_NAMESPACE_PREFIX). */
@@ -49,7 +47,6 @@ export function readLocalStackOptions(env: NodeJS.ProcessEnv, args: readonly str
     kubeconfig: env['KUBECONFIG'] || undefined,
     gatewayPort: envPort(env, 'BDK_GATEWAY_PORT', 8080),
     basePort: envPort(env, 'BDK_GRPC_BASE_PORT', 9091),
-    simulateWorkloads: (env['BDK_LOCAL_SIMULATE_WORKLOADS'] ?? 'true') !== 'false',
     bookUrlTemplate: env['BDK_BOOK_URL_TEMPLATE'] || undefined,
     customerNamespacePrefix: env['BDK_CUSTOMER_NAMESPACE_PREFIX'] || undefined,
   };
