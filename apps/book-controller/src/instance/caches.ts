@@ -41,6 +41,7 @@ import {
 } from '@kubernetes/client-node';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
+import { shareConnections } from './shared-connections.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharingInstances } from './placement.js';
 
 export interface ControllerCaches {
@@ -91,7 +92,8 @@ export function createControllerCaches(options: {
   logger: Logger;
   enqueue: (key: string) => void;
 }): ControllerCaches {
-  const { kubeConfig, namespace, logger, enqueue } = options;
+  const { namespace, logger, enqueue } = options;
+  const kubeConfig = shareConnections(options.kubeConfig);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const resources = bdkResources(kubeConfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);

@@ -21,6 +21,7 @@ import {
 import { containsDesired } from '@bdk/controller-runtime';
 import { appliedHashAnnotation } from './applied-hash.js';
 import type { NamespacePolicyObject } from './namespace-policy.js';
+import { shareConnections } from './shared-connections.js';
 
 /** The field manager of everything the controller applies. */
 export const fieldManager = 'book-controller';
@@ -71,11 +72,12 @@ export interface ChildWriter {
 }
 
 export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
-  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+  const kube = shareConnections(kubeConfig);
+  const core = kube.makeApiClient(CoreV1Api);
+  const apps = kube.makeApiClient(AppsV1Api);
+  const custom = kube.makeApiClient(CustomObjectsApi);
+  const autoscaling = kube.makeApiClient(AutoscalingV2Api);
+  const networking = kube.makeApiClient(NetworkingV1Api);
   const ebd = { group: externalBookDefinitionResource.group, version: externalBookDefinitionResource.version, plural: externalBookDefinitionResource.plural };
   const target = (object: KubernetesObject) => ({
     name: object.metadata?.name ?? '',

@@ -4,6 +4,7 @@
 import { bdkLabels, customerNamespaceLabels, decideNamespace, isConflict, isNotFound, managedByBdk, podSecurityLabels, type RefusalReason } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
+import { shareConnections } from './shared-connections.js';
 
 export type NamespaceCheck = { writable: true } | { writable: false; reason: RefusalReason; message: string };
 
@@ -28,7 +29,7 @@ const maxRounds = 3;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function createCustomerNamespaces(kubeConfig: KubeConfig, bdkNamespace: string): CustomerNamespaces {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const core = shareConnections(kubeConfig).makeApiClient(CoreV1Api);
 
   async function read(name: string): Promise<V1Namespace | undefined> {
     try {

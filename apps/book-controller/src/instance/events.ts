@@ -4,11 +4,12 @@ import type { BookInstanceDefinition } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { EventReason } from './conditions.js';
+import { shareConnections } from './shared-connections.js';
 
 export type EventRecorder = (instance: BookInstanceDefinition, type: 'Normal' | 'Warning', reason: EventReason, message: string) => Promise<void>;
 
 export function createEventRecorder(kubeConfig: KubeConfig, component: string, logger: Logger): EventRecorder {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const core = shareConnections(kubeConfig).makeApiClient(CoreV1Api);
   return async (instance, type, reason, message) => {
     const namespace = instance.metadata.namespace ?? '';
     const now = new Date();

@@ -41,6 +41,7 @@ import { desiredNamespacePolicy, type NamespacePolicyObject } from './namespace-
 import { heldBack, planRollback, rollbackRecord, type RollbackRecord } from './rollback.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharedWorkloadSelector, sharingInstances } from './placement.js';
 import { observeRollout } from './rollout-health.js';
+import { shareConnections } from './shared-connections.js';
 import type { WorkloadPolicy } from './workload-policy.js';
 
 /** How soon to look again at an instance waiting on something no cache watches (a missing book or Secret). */
@@ -80,7 +81,8 @@ interface Applied {
 
 export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: string) => Promise<ReconcileResult | undefined> {
   const { resources, caches, children, namespaces, config, policy, events, logger } = deps;
-  const core = deps.kubeConfig.makeApiClient(CoreV1Api);
+  // In place: every client made from this KubeConfig, deps.resources included, shares the connections.
+  const core = shareConnections(deps.kubeConfig).makeApiClient(CoreV1Api);
   const now = deps.now ?? (() => new Date());
 
   async function cleanUp(instance: BookInstanceDefinition, log: Logger): Promise<void> {
