@@ -97,7 +97,7 @@ describe('BookInstanceDefinition reconcile', () => {
       image: 'ghcr.io/bdk-books/customer-support:1.0.0',
       ports: [expect.objectContaining({ containerPort: 8080 })],
       resources: { requests: { cpu: '500m', memory: '1Gi' } },
-      volumeMounts: [expect.objectContaining({ mountPath: '/etc/bdk/book' })],
+      volumeMounts: [expect.objectContaining({ mountPath: '/etc/bdk/book' }), { name: 'tmp', mountPath: '/tmp' }],
     });
     const secretName = credentialsSecretName(book.spec.name, instanceId);
     expect(bookContainer?.env).toEqual(
@@ -144,8 +144,9 @@ describe('BookInstanceDefinition reconcile', () => {
         expect.objectContaining({ type: 'BookResolved', status: 'True' }),
         expect.objectContaining({ type: 'NamespaceAvailable', status: 'True', reason: 'NamespaceOwned' }),
         expect.objectContaining({ type: 'CredentialsAvailable', status: 'True' }),
-        // Every Node is cordoned: the Pods wait to be scheduled.
-        expect.objectContaining({ type: 'DeploymentReady', status: 'False', reason: 'DeploymentProgressing' }),
+        // Every Node is cordoned: the Pods wait to be scheduled (the Deployment controller may not have seen the spec yet).
+        expect.objectContaining({ type: 'DeploymentReady', status: 'False', reason: expect.stringMatching(/^(DeploymentProgressing|ReplicasNotReady)$/) }),
+        expect.objectContaining({ type: 'Ready', status: 'False', lastTransitionTime: expect.any(String) }),
       ]),
     );
     // Secret values stay in the Secret.
@@ -248,8 +249,9 @@ describe('an instance whose book does not exist', () => {
       expect.arrayContaining([expect.objectContaining({ type: 'BookResolved', status: 'False', reason: 'BookNotFound', observedGeneration: failed.metadata.generation })]),
     );
     await resources.books.create(bdkNamespace, book);
-    // The book's watch event re-queues the instance: no need to wait for the retry timer.
-    await waitUntil('the Deployment', () => apps.readNamespacedDeployment({ namespace: 'customer-late', name: bookWorkloadName(book.spec.name, instanceId) }), {
+    // The book's watch event re-queues the instance: no need to wait for the retry timer. Its credentials Secret
+    // is missing, so the book's ConfigMap is written but no Deployment: Pods without their credentials would not start.
+    await waitUntil('the ConfigMap', () => core.readNamespacedConfigMap({ namespace: 'customer-late', name: bookWorkloadName(book.spec.name, instanceId) }), {
       timeoutMs: 15_000,
     });
     const pending = await waitUntil('status Pending', async () => {
@@ -260,8 +262,12 @@ describe('an instance whose book does not exist', () => {
     expect((await core.readNamespace({ name: 'customer-late' })).metadata?.labels).toEqual(expect.objectContaining(customerNamespaceLabels(seedOrganization)));
     // The Secret was never written: the condition says which one is missing.
     expect(pending.status?.conditions).toEqual(
-      expect.arrayContaining([expect.objectContaining({ type: 'CredentialsAvailable', status: 'False', reason: 'SecretNotFound' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'CredentialsAvailable', status: 'False', reason: 'SecretNotFound' }),
+        expect.objectContaining({ type: 'Ready', status: 'False', reason: 'SecretNotFound' }),
+      ]),
     );
+    await expect(apps.readNamespacedDeployment({ namespace: 'customer-late', name: bookWorkloadName(book.spec.name, instanceId) })).rejects.toMatchObject({ code: 404 });
   });
 });
 
@@ -324,8 +330,8 @@ describe('a customer namespace BDK may not write into', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await resources.instances.mergePatch(bdkNamespace, name, { metadata: { annotations: { 'example.com/nudge': '1' } } });
-    await waitUntil('the Deployment in the handed-over namespace', () =>
-      apps.readNamespacedDeployment({ namespace: 'team-own', name: bookWorkloadName(book.spec.name, instanceId) }),
+    await waitUntil('the book ConfigMap in the handed-over namespace', () =>
+      core.readNamespacedConfigMap({ namespace: 'team-own', name: bookWorkloadName(book.spec.name, instanceId) }),
     );
   });
 
