@@ -2,8 +2,9 @@
 // every object (its validation of pod specs, RBAC rules and ConfigMaps is the real one), the RBAC authorizer grants
 // each app exactly what it needs and nothing more, the TokenReview API authenticates the callers' projected tokens
 // as the identities the controller is told to accept, and `helm uninstall` removes everything but the CRDs and the
-// router's deliveries volume claim (kept: it holds webhooks not delivered yet). There is no kubelet here, so no pod
-// runs: the install is not --wait'ed, and the tests request the tokens the kubelet would project.
+// router's deliveries volume claim (kept: it holds webhooks not delivered yet). The cluster here is the API alone (no
+// controller-manager, no Nodes), so no pod runs: the install is not --wait'ed, and the tests request the tokens the
+// kubelet would project.
 import {
   ApiextensionsV1Api,
   AppsV1Api,

@@ -13,7 +13,10 @@ const run = promisify(execFile);
 describe('the toolchain', () => {
   it('has the pinned kube-apiserver, etcd, Envoy, Helm and nats-server', async () => {
     const versions = toolchainVersions();
-    expect((await run(toolPath('kube-apiserver'), ['--version'])).stdout.trim()).toBe(`Kubernetes v${versions['KUBERNETES_VERSION']}`);
+    for (const component of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const) {
+      expect((await run(toolPath(component), ['--version'])).stdout.trim()).toBe(`Kubernetes v${versions['KUBERNETES_VERSION']}`);
+    }
+    expect((await run(toolPath('kwok'), ['--version'])).stdout).toContain(versions['KWOK_VERSION'] ?? 'KWOK_VERSION');
     expect((await run(toolPath('etcd'), ['--version'])).stdout).toContain(`etcd Version: ${versions['ETCD_VERSION']}`);
     expect((await run(toolPath('envoy'), ['--version'])).stdout).toContain(`/${versions['ENVOY_VERSION']}/`);
     expect((await run(toolPath('helm'), ['version', '--short'])).stdout.trim()).toMatch(new RegExp(`^v${versions['HELM_VERSION']}`));

@@ -166,7 +166,8 @@ try {
   const envOf = (app: AppName): Record<string, string> => {
     const common = { KUBECONFIG: kubeconfig ?? '', BDK_NAMESPACE: bdkNamespace };
     const controller = () => ({ BDK_CONTROLLER_URL: `http://127.0.0.1:${running['book-controller'].current.grpcPort}` });
-    if (app === 'book-controller') return { ...common, ...identity.env.controller, BDK_BOOK_URL_TEMPLATE: bookUrlTemplate };
+    // One controller process, restarted by the supervisor: no Lease to wait for after a crash.
+    if (app === 'book-controller') return { ...common, ...identity.env.controller, BDK_BOOK_URL_TEMPLATE: bookUrlTemplate, BDK_LEADER_ELECTION: 'false' };
     if (app === 'webhook-router') return { ...common, ...identity.env.router, ...controller(), ...deliveryEnv };
     return {
       ...common,
