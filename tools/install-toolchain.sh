@@ -117,7 +117,7 @@ kubernetes_ldflags="-s -w -X $component.gitVersion=v$KUBERNETES_VERSION -X $comp
    -X $component.gitTreeState=clean -X $component.buildDate=$build_date \
    -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 \
    -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
-for command in kube-apiserver kube-controller-manager kube-scheduler; do
+for command in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   go_tool "$command" "$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/$command" "$kubernetes_ldflags" kubernetes
 done
 

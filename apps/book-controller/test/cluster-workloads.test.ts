@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@connectrpc/connect';
 import { bdkLabels, bdkResources, bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import type { BookControllerService } from '@bdk/proto';
-import { startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
+import { startApp, startKubeEnv, toolPath, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
 import {
   AppsV1Api,
   AutoscalingV2Api,
@@ -15,11 +15,14 @@ import {
   NetworkingV1Api,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { controllerClient, credentialsSecret, seedBook, seedInstance, serviceAccountToken } from './fixtures.js';
 
+const execFileAsync = promisify(execFile);
 const bdkNamespace = 'bdk';
 const sharedNamespace = 'bdk-shared';
 let env: KubeEnv | undefined;
@@ -142,6 +145,13 @@ describe('a primary instance on a cluster that runs Pods', () => {
     expect(ready).toMatchObject({ type: 'Ready', status: 'True', reason: 'InstanceReady', observedGeneration: instance.metadata.generation });
     expect(ready?.lastTransitionTime).toBe(ready?.last_transition);
     expect(Date.parse(ready?.lastTransitionTime ?? '')).not.toBeNaN();
+    // What kubectl and GitOps tools read: kubectl wait on the condition, and the printer columns.
+    const kubectl = (...args: string[]) => execFileAsync(toolPath('kubectl'), [`--kubeconfig=${env?.kubeconfigPath ?? ''}`, '-n', bdkNamespace, ...args]);
+    const waited = await kubectl('wait', '--for=condition=Ready', `bookinstancedefinition/${acme.name}`, '--timeout=30s');
+    expect(waited.stdout.trim()).toBe(`bookinstancedefinition.bdk.voyager.io/${acme.name} condition met`);
+    const table = (await kubectl('get', 'bookinstancedefinitions', acme.name)).stdout;
+    expect(table).toMatch(/READY\s+PHASE/);
+    expect(table).toMatch(new RegExp(`${acme.name}\\s+customer-support-book\\s+customer-acme\\s+primary\\s+2\\s+Ready`));
   }, 120_000);
 
   it('isolates the customer namespace: Pod Security restricted, a quota, default limits and default-deny ingress', async () => {
