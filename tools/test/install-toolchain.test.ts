@@ -14,7 +14,7 @@ const script = path.join(workspaceRoot, 'tools', 'install-toolchain.sh');
 describe('install-toolchain.sh', () => {
   it('reuses every installed tool on a second run', async () => {
     const { stdout } = await run('bash', [script]);
-    for (const tool of ['envoy', 'etcd', 'helm', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'nats-server']) expect(stdout).toMatch(new RegExp(`toolchain: ${tool} \\S+ is installed`));
+    for (const tool of ['envoy', 'etcd', 'helm', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok', 'nats-server']) expect(stdout).toMatch(new RegExp(`toolchain: ${tool} \\S+ is installed`));
     expect(stdout).not.toMatch(/building|installing/);
   });
 

@@ -16,6 +16,7 @@ describe('the toolchain', () => {
     for (const component of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const) {
       expect((await run(toolPath(component), ['--version'])).stdout.trim()).toBe(`Kubernetes v${versions['KUBERNETES_VERSION']}`);
     }
+    expect((await run(toolPath('kubectl'), ['version', '--client'])).stdout).toContain(`Client Version: v${versions['KUBERNETES_VERSION']}`);
     expect((await run(toolPath('kwok'), ['--version'])).stdout).toContain(versions['KWOK_VERSION'] ?? 'KWOK_VERSION');
     expect((await run(toolPath('etcd'), ['--version'])).stdout).toContain(`etcd Version: ${versions['ETCD_VERSION']}`);
     expect((await run(toolPath('envoy'), ['--version'])).stdout).toContain(`/${versions['ENVOY_VERSION']}/`);
