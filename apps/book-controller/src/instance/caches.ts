@@ -1,7 +1,7 @@
 // The controller's list+watch caches: BookInstanceDefinitions and BookDefinitions in BDK's namespace, the
-// children BDK manages in customer namespaces and the ReplicaSets and Pods made from them (selected by
-// app.kubernetes.io/managed-by=bdk), the instances' credentials Secrets (digests only) and their webhook signing
-// Secrets, which ListWebhookSubscribers answers from. Every change is mapped to the key of the instance it
+// namespaces BDK manages, the children BDK manages in customer namespaces and the ReplicaSets and Pods made from
+// them (selected by app.kubernetes.io/managed-by=bdk), the instances' credentials Secrets (digests only) and their
+// webhook signing Secrets, which ListWebhookSubscribers answers from. Every change is mapped to the key of the instance it
 // concerns (or, for a namespace-wide object, of every instance in that namespace) and handed to `enqueue`.
 import {
   bdkAnnotations,
@@ -31,6 +31,7 @@ import {
   type V1ConfigMap,
   type V1Deployment,
   type V1LimitRange,
+  type V1Namespace,
   type V1NetworkPolicy,
   type V1Pod,
   type V1ReplicaSet,
@@ -55,6 +56,8 @@ export interface ControllerCaches {
   /** The books' ReplicaSets and Pods, trimmed to what rollout health and rollback read (cache-transforms). */
   readonly replicaSets: RestartingInformer<V1ReplicaSet>;
   readonly pods: RestartingInformer<V1Pod>;
+  /** The namespaces BDK manages (customer namespaces and the shared one): the reconcile checks ownership here. */
+  readonly namespaces: RestartingInformer<V1Namespace>;
   /** Namespace-wide objects of customer namespaces (namespace-policy). */
   readonly resourceQuotas: RestartingInformer<V1ResourceQuota>;
   readonly limitRanges: RestartingInformer<V1LimitRange>;
@@ -218,6 +221,16 @@ export function createControllerCaches(options: {
       if (instance.spec.customer.namespace === customerNamespace) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
     }
   };
+  // A namespace whose labels change (handed to another organisation, Pod Security removed) concerns its instances.
+  const customerNamespaces = new RestartingInformer<V1Namespace>({
+    name: 'namespaces',
+    kubeConfig,
+    logger,
+    path: '/api/v1/namespaces',
+    labelSelector: managed,
+    list: () => core.listNamespace({ labelSelector: managed }),
+    onChange: (object) => enqueueNamespace({ metadata: { namespace: object.metadata?.name } }),
+  });
   const resourceQuotas = new RestartingInformer<V1ResourceQuota>({
     name: 'resourcequotas',
     kubeConfig,
@@ -279,6 +292,7 @@ export function createControllerCaches(options: {
     autoscalers,
     replicaSets,
     pods,
+    customerNamespaces,
     resourceQuotas,
     limitRanges,
     networkPolicies,
@@ -296,6 +310,7 @@ export function createControllerCaches(options: {
     autoscalers,
     replicaSets,
     pods,
+    namespaces: customerNamespaces,
     resourceQuotas,
     limitRanges,
     networkPolicies,

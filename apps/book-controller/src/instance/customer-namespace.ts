@@ -12,8 +12,9 @@ export interface CustomerNamespaces {
   /**
    * Creates the namespace for the organisation when absent (labelled managed-by=bdk and with the organisation),
    * or finds it writable, or says why not. Throws on apiserver errors and while the namespace is being deleted.
+   * `cached`: the namespace as a watch cache holds it; when that copy is writable as it is, nothing is read.
    */
-  ensure(name: string, organizationId: string, log: Logger): Promise<NamespaceCheck>;
+  ensure(name: string, organizationId: string, log: Logger, cached?: V1Namespace): Promise<NamespaceCheck>;
   /** Whether the namespace exists and BDK may write into it for the organisation; reads only. */
   owned(name: string, organizationId: string): Promise<boolean>;
   /**
@@ -40,8 +41,19 @@ export function createCustomerNamespaces(kubeConfig: KubeConfig, bdkNamespace: s
     }
   }
 
+  /** BDK may write into it for the organisation with no change: no create, no claim, Pod Security in place. */
+  function writableAsIs(name: string, namespace: V1Namespace, organizationId: string): boolean {
+    return (
+      !namespace.metadata?.deletionTimestamp &&
+      decideNamespace({ name, namespace, organizationId, bdkNamespace }).action === 'use' &&
+      Object.entries(podSecurityLabels).every(([key, value]) => namespace.metadata?.labels?.[key] === value)
+    );
+  }
+
   return {
-    async ensure(name, organizationId, log) {
+    async ensure(name, organizationId, log, cached) {
+      // Anything else (absent, another organisation's, labels to restore) is decided on what the apiserver says now.
+      if (cached && writableAsIs(name, cached, organizationId)) return { writable: true };
       for (let round = 1; ; round++) {
         const namespace = await read(name);
         const decision = decideNamespace({ name, namespace, organizationId, bdkNamespace });

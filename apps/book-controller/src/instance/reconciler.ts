@@ -38,6 +38,7 @@ import {
 import type { EventRecorder } from './events.js';
 import { desiredStatus, failure, statusChanged, type Observation } from './instance-status.js';
 import { desiredNamespacePolicy, type NamespacePolicyObject } from './namespace-policy.js';
+import { createOwnWrites } from './own-writes.js';
 import { heldBack, planRollback, rollbackRecord, type RollbackRecord } from './rollback.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharedWorkloadSelector, sharingInstances } from './placement.js';
 import { observeRollout } from './rollout-health.js';
@@ -77,6 +78,8 @@ interface Applied {
   changed: string[];
   rollback?: RollbackRecord;
   credentials: CredentialsObservation;
+  /** The instance is suspended and its workload held at no Pods. */
+  suspended?: boolean;
 }
 
 export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: string) => Promise<ReconcileResult | undefined> {
@@ -84,6 +87,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
   // In place: every client made from this KubeConfig, deps.resources included, shares the connections.
   const core = shareConnections(deps.kubeConfig).makeApiClient(CoreV1Api);
   const now = deps.now ?? (() => new Date());
+  const ownWrites = createOwnWrites<BookInstanceDefinition>();
 
   async function cleanUp(instance: BookInstanceDefinition, log: Logger): Promise<void> {
     const finalizers = instance.metadata.finalizers ?? [];
@@ -141,7 +145,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
   async function checkNamespace(instance: BookInstanceDefinition, log: Logger): Promise<Observation> {
     const name = instance.spec.customer.namespace;
     const organizationId = organizationIdOf(instance);
-    const check = await namespaces.ensure(name, organizationId, log);
+    const check = await namespaces.ensure(name, organizationId, log, caches.namespaces.get(name));
     if (!check.writable) return { status: 'False', reason: ConditionReason[check.reason], message: check.message };
     return { status: 'True', reason: ConditionReason.NamespaceOwned, message: `namespace ${name} is managed by BDK for organisation ${organizationId}` };
   }
@@ -206,7 +210,13 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       await children.applyService(service);
       changed.push(`Service/${shared.namespace}/${shared.name}`);
     }
-    const replicas = Math.max(1, ...sharingInstances(shared.name, caches.instances.list(instance.metadata.namespace)).map((i) => i.spec.deployment?.replicas ?? 1));
+    // As many as the largest active instance asks for; none while every instance it serves is suspended.
+    const replicas = Math.max(
+      0,
+      ...sharingInstances(shared.name, caches.instances.list(instance.metadata.namespace))
+        .filter((i) => !i.spec.suspended)
+        .map((i) => i.spec.deployment?.replicas ?? 1),
+    );
     const wanted = desiredSharedDeployment(shared, book, config, { configMap, replicas, progressDeadlineSeconds: policy.progressDeadlineSeconds });
     let deployment = caches.deployments.get(shared.name, shared.namespace);
     if (!upToDate(deployment, wanted)) {
@@ -219,6 +229,25 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       changed.push(`ExternalBookDefinition/${id.workloadName}`);
     }
     return { deployment, changed, credentials };
+  }
+
+  /**
+   * A suspended instance: its Pods go (the Deployment is scaled to 0 and its autoscaler removed, so nothing scales it
+   * back) and nothing else is touched until it resumes, when the next pass applies the spec again.
+   */
+  async function suspend(id: InstanceIdentity, instance: BookInstanceDefinition, changed: string[]): Promise<Applied> {
+    const { workloadName: name, customerNamespace: namespace } = id;
+    if (caches.autoscalers.get(name, namespace)) {
+      await children.deleteAutoscaler(namespace, name);
+      changed.push(`HorizontalPodAutoscaler/${name} (deleted: suspended)`);
+    }
+    let deployment = caches.deployments.get(name, namespace);
+    if (deployment && deployment.spec?.replicas !== 0) {
+      deployment = await children.scale(deployment, 0);
+      changed.push(`Deployment/${name} (scaled to 0: suspended)`);
+    }
+    const credentials = { observation: { status: 'True' as const, reason: ConditionReason.Suspended, message: 'not checked while suspended' }, digest: '' };
+    return { deployment, changed, credentials, suspended: true };
   }
 
   /** The ReplicaSets and Pods of the workload that serves the instance (its own, or its book version's shared one). */
@@ -237,6 +266,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
   async function applyChildren(id: InstanceIdentity, instance: BookInstanceDefinition, book: BookDefinition, log: Logger): Promise<Applied> {
     const changed: string[] = [];
     const { workloadName: name, customerNamespace: namespace } = id;
+    if (instance.spec.suspended) return suspend(id, instance, changed);
     await applyNamespacePolicy(namespace, changed);
     const credentials = await observeCredentials(id, instance, readDigestedSecret);
     const configMap = desiredConfigMap(id, instance, book);
@@ -274,6 +304,13 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       deployment = await children.applyDeployment(wanted);
       changed.push(`Deployment/${name}`);
     }
+    // Autoscaled, the count is the autoscaler's; below its minimum (just resumed from a suspension, which scaled the
+    // book to 0) it is raised at once, so the instance is not Ready with no Pods until the autoscaler's next sync.
+    const minReplicas = instance.spec.deployment?.autoscaling?.min_replicas ?? 1;
+    if (autoscaler && deployment && (deployment.spec?.replicas ?? 0) < minReplicas) {
+      deployment = await children.scale(deployment, minReplicas);
+      changed.push(`Deployment/${name} (scaled to ${minReplicas})`);
+    }
     const externalBook = desiredExternalBook(id, instance, book, config);
     if (!upToDate(caches.externalBooks.get(name, namespace), externalBook)) {
       await children.applyExternalBook(externalBook);
@@ -299,14 +336,17 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
   return async function reconcile(key) {
     const { namespace, name } = splitKey(key);
     const log = logger.child({ instance: key });
-    // The apiserver, not the cache: a stale copy would turn every finalizer or status write into a conflict.
-    let instance = await resources.instances.find(namespace, name);
+    // The cache (the apiserver would be a quorum read per reconcile), or this controller's own last write while the
+    // cache has not caught up with it.
+    let instance = ownWrites.read(key, caches.instances.get(name, namespace));
     if (!instance) return undefined;
     if (instance.metadata.deletionTimestamp) {
       await cleanUp(instance, log);
       return undefined;
     }
-    instance = await ensureFinalizer(instance, log);
+    const withFinalizer = await ensureFinalizer(instance, log);
+    if (withFinalizer !== instance) ownWrites.wrote(key, instance, withFinalizer);
+    instance = withFinalizer;
 
     const { book, observation: bookObservation } = resolveBook(instance);
     let id: InstanceIdentity | undefined;
@@ -343,6 +383,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       credentials: applied?.credentials.observation,
       rollout,
       rollback: applied?.rollback,
+      suspended: instance.spec.suspended === true,
       now: now(),
     };
     const status = desiredStatus(observed);
@@ -350,7 +391,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     if (statusChanged(instance.status, status)) {
       // A merge patch keeps what it does not name: a rollback record the spec has moved past is removed explicitly.
       const clearRollback = instance.status?.rollback && !status.rollback ? { rollback: null } : {};
-      await resources.instances.mergePatchStatus(namespace, name, { ...status, ...clearRollback } as typeof status);
+      ownWrites.wrote(key, instance, await resources.instances.mergePatchStatus(namespace, name, { ...status, ...clearRollback } as typeof status));
       log.info('updated the instance status', { phase: status.phase, previousPhase, deployment_status: status.deployment_status });
       const failed = failure(observed);
       if (status.phase === 'Failed' && failed) {
@@ -362,6 +403,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
         }
       } else if (status.phase !== previousPhase) {
         if (status.phase === 'Ready') await events(instance, 'Normal', EventReason.Ready, 'every book replica is ready');
+        else if (status.phase === 'Suspended') await events(instance, 'Normal', EventReason.Suspended, 'suspended: no Pods run, webhooks are held until it resumes');
         else if (previousPhase === 'Ready') await events(instance, 'Normal', EventReason.NotReady, `phase ${status.phase ?? ''}`);
       }
     }
