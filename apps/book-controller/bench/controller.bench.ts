@@ -5,8 +5,9 @@
 //   2. the built controller given N new instances, timed from its start until every instance is Ready=True;
 //   3. a resync with nothing changed: the controller restarted (its caches list everything again and every instance
 //      is reconciled once more), and the writes that makes, counted by the apiserver itself.
-// Both sides start from the same state: N instances with their customer namespace and credentials Secret, as BDK's
-// API leaves them (instance-inputs); the baseline's are deleted, and gone, before the controller's are created.
+// Both sides start from the same state: N customer namespaces, each with a new instance and its credentials Secret,
+// as BDK's API leaves them (instance-inputs); the baseline's instances and everything written for them are deleted,
+// and gone, before the controller's are created in the same namespaces.
 // Prints N, both times and their ratio (target ≤ 1.2), the controller's peak and final RSS (target < 250 MB) and
 // the resync's writes (target 0).
 //
@@ -23,7 +24,7 @@ import { startKubeEnv, type KubeEnv } from './harness.js';
 import { formatWrites, readRequestCounts, writesBetween, type WriteSummary } from './apiserver-requests.js';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { followReadiness, startController, type RunningController } from './controller-side.js';
-import { createInstances, deleteInstances } from './instance-inputs.js';
+import { createInstances, createNamespaces, deleteInstances } from './instance-inputs.js';
 import { plainClientWritesPerInstance, runPlainClient } from './plain-client.js';
 import type { MemoryUsage } from './process-usage.js';
 import { Teardown } from './teardown.js';
@@ -81,29 +82,32 @@ async function run(options: BenchOptions, teardown: Teardown): Promise<void> {
   const config = readControllerConfig(controllerEnv);
   const policy = readWorkloadPolicy(controllerEnv, { bdkNamespace, bookPort: config.bookPort });
   const inputs = { kubeConfig, resources, bdkNamespace, book, count: n, concurrency: 16 };
+  let start = performance.now();
+  await createNamespaces(kubeConfig, n, inputs.concurrency);
+  log(`${n} customer namespaces created and set up in ${since(start).toFixed(1)} s`);
 
   let baseline: SideResult | undefined;
   if (options.only !== 'controller') {
-    let start = performance.now();
-    const instances = await createInstances({ ...inputs, side: 'baseline' });
-    log(`baseline: ${n} instances, namespaces and Secrets created in ${since(start).toFixed(1)} s; the plain client writes ...`);
+    start = performance.now();
+    const instances = await createInstances(inputs);
+    log(`baseline: ${n} instances and Secrets created in ${since(start).toFixed(1)} s; the plain client writes ...`);
     const before = await readRequestCounts(kubeConfig);
     const result = await runPlainClient({ kubeConfig, resources, book, instances, config, policy, concurrency: options.workers, timeoutMs: phaseTimeoutMs, log });
     baseline = { seconds: result.seconds, writes: writesBetween(before, await readRequestCounts(kubeConfig)) };
     log(`baseline: ${result.seconds.toFixed(1)} s; ${formatWrites(baseline.writes.controllerKinds)}`);
     start = performance.now();
     if (options.only !== 'baseline') {
-      await deleteInstances({ kubeConfig, resources, bdkNamespace, side: 'baseline', instances, concurrency: 16, timeoutMs: phaseTimeoutMs });
-      log(`baseline: deleted, every namespace gone, in ${since(start).toFixed(1)} s`);
+      await deleteInstances({ ...inputs, timeoutMs: phaseTimeoutMs });
+      log(`baseline: instances and all written for them deleted, their Pods gone, in ${since(start).toFixed(1)} s`);
     }
   }
 
   let controller: ControllerResult | undefined;
   let resync: ResyncResult | undefined;
   if (options.only !== 'baseline') {
-    let start = performance.now();
-    const instances = await createInstances({ ...inputs, side: 'controller' });
-    log(`controller: ${n} instances, namespaces and Secrets created in ${since(start).toFixed(1)} s; starting the controller ...`);
+    start = performance.now();
+    const instances = await createInstances(inputs);
+    log(`controller: ${n} instances and Secrets created in ${since(start).toFixed(1)} s; starting the controller ...`);
     const readiness = await followReadiness(
       kubeConfig,
       bdkNamespace,
