@@ -185,6 +185,25 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         expect(work?.attempt).toBe(2);
       });
 
+      it('keeps a pair held for a suspended instance pending, with no attempt spent or logged, until it is due again', async () => {
+        const delivery = webhook();
+        await store.accept(delivery, options);
+        for (let hold = 0; hold < 3; hold += 1) {
+          const nextAttemptAt = new Date(Date.now() + 400);
+          await store.recordAttempt(delivery.webhookId, 0, attempt(0, 0, 'instance is suspended'), { state: 'held', nextAttemptAt });
+          const read = await store.get('org-a', delivery.webhookId);
+          expect(read).toMatchObject({ state: 'pending', attempts: 0, targets: [{ state: 'pending', attempts: 0 }] });
+          expect(read?.attemptLog).toEqual([]);
+          expect((await store.claimDue(50, options.leaseMs)).filter((w) => w.webhookId === delivery.webhookId)).toEqual([]);
+          const [work] = await claimEventually(store, delivery.webhookId);
+          expect(Date.now()).toBeGreaterThanOrEqual(nextAttemptAt.getTime() - 50);
+          // Still the first attempt, however long the hold lasted.
+          expect(work?.attempt).toBe(1);
+        }
+        await store.recordAttempt(delivery.webhookId, 0, attempt(0, 200), { state: 'delivered' });
+        expect(await store.get('org-a', delivery.webhookId)).toMatchObject({ state: 'delivered', attempts: 1 });
+      });
+
       it('delivers and dead-letters each target on its own; the delivery is dead-lettered once nothing is left to try', async () => {
         const delivery = webhook({ targets: [target(1), target(2)] });
         await store.accept(delivery, options);

@@ -12,7 +12,7 @@ export interface DeliveryMetrics {
 export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
   const attempts = new Counter({
     name: 'bdk_webhook_delivery_attempts_total',
-    help: 'Attempts to hand a webhook to one target instance, by source and outcome: delivered, failed (a retry is scheduled) or dead_lettered.',
+    help: 'Attempts to hand a webhook to one target instance, by source and outcome: delivered, failed (a retry is scheduled), dead_lettered, or held (the instance is suspended: no attempt spent).',
     labelNames: ['source', 'outcome'] as const,
     registers: [registry],
   });

@@ -105,7 +105,12 @@ export interface DueWork extends Pick<NewDelivery, 'webhookId' | 'organizationId
 export type AttemptOutcome =
   | { state: 'delivered' }
   | { state: 'failed'; nextAttemptAt: Date }
-  | { state: 'dead_lettered' };
+  | { state: 'dead_lettered' }
+  /**
+   * The target instance is suspended: the pair stays pending, due again at nextAttemptAt; the attempt count and log
+   * do not change.
+   */
+  | { state: 'held'; nextAttemptAt: Date };
 
 export interface DeliveryFilter {
   organizationId: string;

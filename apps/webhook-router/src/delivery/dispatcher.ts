@@ -81,7 +81,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       });
       const answer = response.results.find((r) => r.target?.namespace === work.destination.namespace && r.target.name === work.destination.name);
       if (answer) {
-        result = { delivered: answer.delivered, retryable: answer.retryable, retryAfterSeconds: answer.retryAfterSeconds };
+        result = { delivered: answer.delivered, retryable: answer.retryable, retryAfterSeconds: answer.retryAfterSeconds, held: answer.held };
         httpStatus = answer.httpStatus;
         error = answer.error;
       } else {
@@ -102,6 +102,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     metrics.attempted(work, outcome, latencyMs);
     const fields = { webhook_id: work.webhookId, source: work.source, target: work.destination.routedTo, attempt: work.attempt, http_status: httpStatus };
     if (outcome.state === 'dead_lettered') logger.warn('delivery dead-lettered', { ...fields, error });
+    else if (outcome.state === 'held') logger.debug('delivery held: the instance is suspended', { ...fields, next_attempt_at: outcome.nextAttemptAt.toISOString() });
     else if (outcome.state === 'failed') logger.info('delivery attempt failed; retry scheduled', { ...fields, error, next_attempt_at: outcome.nextAttemptAt.toISOString() });
     return { target: work.target, routedTo: work.destination.routedTo, outcome, httpStatus, error };
   }

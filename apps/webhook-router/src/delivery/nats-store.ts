@@ -304,7 +304,8 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
         message.ack();
         return undefined;
       }
-      const heldBackUntil = Math.max(target.leaseUntil ?? 0, target.state === 'failed' ? (target.nextAttemptAt ?? 0) : 0);
+      // A pending pair has a next attempt time only while it is held for a suspended instance.
+      const heldBackUntil = Math.max(target.leaseUntil ?? 0, target.state === 'failed' || target.state === 'pending' ? (target.nextAttemptAt ?? 0) : 0);
       if (heldBackUntil > now) {
         message.nakAfter(heldBackUntil - now);
         return undefined;
@@ -394,21 +395,25 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       const pair = record.targets[target];
       if (!pair) throw new Error(`delivery ${webhookId} has no target ${target}`);
       const now = Date.now();
-      record.attemptLog.push({ at: attempt.at.getTime(), target, httpStatus: attempt.httpStatus, latencyMs: Math.round(attempt.latencyMs), error: attempt.error });
+      const isHeld = outcome.state === 'held';
+      // A held trigger was not attempted: neither logged nor counted.
+      if (!isHeld) {
+        record.attemptLog.push({ at: attempt.at.getTime(), target, httpStatus: attempt.httpStatus, latencyMs: Math.round(attempt.latencyMs), error: attempt.error });
+        pair.attempts += 1;
+      }
       record.updatedAt = now;
-      pair.attempts += 1;
       // This store's lease ran out and another replica holds the pair now: the attempt is logged, and what
       // happens next is that replica's to record.
       const takenOver = lease !== undefined && pair.leaseId !== lease.leaseId && (pair.leaseUntil ?? 0) > now;
       if (!takenOver) {
-        pair.state = outcome.state;
+        pair.state = isHeld ? 'pending' : outcome.state;
         pair.lastError = attempt.error;
         record.lastError = attempt.error;
         delete pair.leaseUntil;
         delete pair.leaseId;
         delete pair.nextAttemptAt;
         keptMessage = false;
-        if (outcome.state === 'failed') {
+        if (outcome.state === 'failed' || outcome.state === 'held') {
           pair.nextAttemptAt = outcome.nextAttemptAt.getTime();
           // The message this store pulled for the pair can carry the retry; otherwise a new one does.
           keptMessage = lease?.message !== undefined && lease.ticket === pair.ticket;
@@ -426,7 +431,7 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
       }
       held.delete(pairKey(webhookId, target));
       if (lease?.message && !takenOver) {
-        if (keptMessage && outcome.state === 'failed') lease.message.nakAfter(outcome.nextAttemptAt.getTime() - Date.now());
+        if (keptMessage && (outcome.state === 'failed' || outcome.state === 'held')) lease.message.nakAfter(outcome.nextAttemptAt.getTime() - Date.now());
         else lease.message.ack();
       }
       return;

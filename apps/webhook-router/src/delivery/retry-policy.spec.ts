@@ -30,6 +30,11 @@ describe('nextStep', () => {
     expect(nextStep(policy, 1, { ...failed, delivered: true }, now)).toEqual({ state: 'delivered' });
   });
 
+  it('holds a trigger for a suspended instance without spending an attempt, even past the last one', () => {
+    expect(nextStep(policy, 1, { ...failed, held: true }, now)).toEqual({ state: 'held', nextAttemptAt: new Date(now.getTime() + 15_000) });
+    expect(nextStep({ ...policy, heldRecheckMs: 2_000 }, 99, { ...failed, held: true }, now)).toEqual({ state: 'held', nextAttemptAt: new Date(now.getTime() + 2_000) });
+  });
+
   it('dead-letters a failure that cannot pass on a later try, at once', () => {
     expect(nextStep(policy, 1, { ...failed, retryable: false }, now)).toEqual({ state: 'dead_lettered' });
   });

@@ -1,7 +1,8 @@
 // When to try a failed delivery again, and when to stop. Exponential backoff on a fixed, documented schedule
 // (the default spans about 27.6 hours, as webhook platforms retry for a day or more), with jitter so that a book which failed for
 // many webhooks at once is not hit by all their retries at the same moment. The book's own answer decides
-// whether a retry can help: a 4xx other than 408 and 429 cannot, so it is dead-lettered at once.
+// whether a retry can help: a 4xx other than 408 and 429 cannot, so it is dead-lettered at once. A trigger held
+// for a suspended instance is not an attempt at all: it is offered again later, as often as it takes.
 import type { AttemptOutcome } from './delivery-store.js';
 
 /** Delays after the 1st, 2nd, ... failed attempt; one more attempt than delays, then the dead-letter queue. */
@@ -12,6 +13,8 @@ export interface RetryPolicy {
   delaysMs: readonly number[];
   /** ± this fraction of each delay, at random. */
   jitter: number;
+  /** How soon a trigger held for a suspended instance is offered again (default 15 s). */
+  heldRecheckMs?: number;
 }
 
 /** What one attempt came to, as the book controller reported it. */
@@ -20,6 +23,8 @@ export interface AttemptResult {
   retryable: boolean;
   /** The book's Retry-After, 0 when none. */
   retryAfterSeconds: number;
+  /** The instance is suspended: nothing was attempted, and the trigger waits for it to resume. */
+  held?: boolean;
 }
 
 const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -43,6 +48,8 @@ export function parseRetrySchedule(text: string): number[] {
  */
 export function nextStep(policy: RetryPolicy, attempt: number, result: AttemptResult, now: Date, random = Math.random): AttemptOutcome {
   if (result.delivered) return { state: 'delivered' };
+  // Held is not a failure: no attempt is spent, so a suspension of any length loses nothing to the dead-letter queue.
+  if (result.held) return { state: 'held', nextAttemptAt: new Date(now.getTime() + (policy.heldRecheckMs ?? 15_000)) };
   if (!result.retryable) return { state: 'dead_lettered' };
   const base = policy.delaysMs[attempt - 1];
   if (base === undefined) return { state: 'dead_lettered' };

@@ -283,6 +283,19 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
   }
 
   function recordAttempt(webhookId: string, target: number, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
+    if (outcome.state === 'held') {
+      const due = outcome.nextAttemptAt.getTime();
+      return write(() => {
+        sql(`UPDATE targets SET state = 'pending', last_error = ?, next_attempt_at = ?, due_at = ? WHERE webhook_id = ? AND target = ?`).run(
+          attempt.error,
+          due,
+          due,
+          webhookId,
+          target,
+        );
+        resummarize(webhookId, Date.now(), attempt.error);
+      });
+    }
     return write(() => {
       sql('INSERT INTO attempts (webhook_id, target, at, http_status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)').run(
         webhookId,
