@@ -236,6 +236,40 @@ describe('a primary instance on a cluster that runs Pods', () => {
   }, 120_000);
 });
 
+describe('suspension', () => {
+  it('stops the Pods, holds triggers, and runs again on resume', async () => {
+    const paused = await createInstance('customer-paused', { spec: { deployment: { type: 'primary', replicas: 2, autoscaling: { min_replicas: 2, max_replicas: 4 } } } });
+    await waitForReady(paused);
+    await resources.instances.mergePatch(bdkNamespace, paused.name, { spec: { suspended: true } });
+    const suspended = await waitUntil('phase Suspended with no Pods', async () => {
+      const current = await read(paused);
+      const running = await pods('customer-paused', { [bdkLabels.instanceId]: paused.instance.metadata.labels?.[bdkLabels.instanceId] ?? '' });
+      return current.status?.phase === 'Suspended' && running.length === 0 && current;
+    });
+    expect(condition(suspended, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
+    // The autoscaler is gone, so nothing scales the book back up.
+    await expect(kube().makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ namespace: 'customer-paused', name: paused.workload })).rejects.toMatchObject({ code: 404 });
+    const kubectl = (...args: string[]) => execFileAsync(toolPath('kubectl'), [`--kubeconfig=${env?.kubeconfigPath ?? ''}`, '-n', bdkNamespace, ...args]);
+    expect((await kubectl('get', 'bookinstancedefinitions', paused.name)).stdout).toMatch(/Suspended\s+true/);
+
+    received.length = 0;
+    const held = await client.dispatchTrigger({
+      webhookId: `wh-${randomUUID()}`,
+      source: 'zendesk',
+      payload: Buffer.from('{}'),
+      contentType: 'application/json',
+      headers: {},
+      targets: [{ namespace: bdkNamespace, name: paused.name }],
+    });
+    expect(held.results[0]).toMatchObject({ delivered: false, held: true, retryable: true });
+    expect(received).toHaveLength(0);
+
+    await resources.instances.mergePatch(bdkNamespace, paused.name, { spec: { suspended: false } });
+    const resumed = await waitForReady(paused);
+    expect(resumed.status?.deployment_status?.ready_replicas).toBe(2);
+  }, 120_000);
+});
+
 describe('autoscaling', () => {
   it('becomes an HorizontalPodAutoscaler that the controller-manager scales the Deployment with', async () => {
     const scaled = await createInstance('customer-scale', {

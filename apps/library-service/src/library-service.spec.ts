@@ -47,6 +47,7 @@ function fakeClient<T extends { metadata: { name?: string; labels?: Record<strin
       stored.push(created);
       return Promise.resolve(created);
     },
+    replace: () => Promise.reject(new Error('unused')),
     mergePatch: () => Promise.reject(new Error('unused')),
     mergePatchStatus: () => Promise.reject(new Error('unused')),
     delete: (_ns, name) => {

@@ -41,6 +41,8 @@ export interface CustomResourceClient<T extends CustomResource> {
   find(namespace: string, name: string): Promise<T | undefined>;
   list(namespace: string, options?: { labelSelector?: string; limit?: number; continue?: string }): Promise<ResourceList<T>>;
   create(namespace: string, body: T): Promise<T>;
+  /** Replaces the object (not its status); a conflict (409) when its resourceVersion is not the stored one. */
+  replace(namespace: string, name: string, body: T): Promise<T>;
   /** A JSON merge patch of the object (not its status). */
   mergePatch(namespace: string, name: string, patch: object): Promise<T>;
   /** A JSON merge patch of the status subresource. */
@@ -77,6 +79,9 @@ export function customResourceClient<T extends CustomResource>(kubeConfig: KubeC
     },
     async create(namespace, body) {
       return (await api.createNamespacedCustomObject({ ...base, namespace, body })) as T;
+    },
+    async replace(namespace, name, body) {
+      return (await api.replaceNamespacedCustomObject({ ...base, namespace, name, body })) as T;
     },
     async mergePatch(namespace, name, patch) {
       return (await api.patchNamespacedCustomObject({ ...base, namespace, name, body: patch }, mergePatchOptions)) as T;

@@ -37,6 +37,7 @@ interface TargetResult {
   error: string;
   retryable: boolean;
   retryAfterSeconds: number;
+  held?: boolean;
 }
 
 /** Bad input names its field (under `prefix` in a batch), so the router (or a person with grpcurl) can fix the call. */
@@ -106,6 +107,8 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     const integration = webhookIntegrationFor(book, request.source);
     if (!integration) return fail(`book ${book.spec.name} declares no webhook integration for source "${request.source}"`, false);
 
+    // Suspended: nothing is sent, and the router keeps the trigger, uncounted, until the instance resumes.
+    if (instance.spec.suspended) return { ...fail(`instance ${ref} is suspended; the trigger is held until it resumes`, true), held: true };
     // A primary that is not Ready hands its triggers to a Ready secondary of the same book and customer.
     const chosen = failoverTarget(instance, lookup.instances(namespace));
     const shared = sharedWorkloadOf(chosen);

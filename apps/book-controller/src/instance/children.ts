@@ -62,6 +62,8 @@ export interface ChildWriter {
   deleteAutoscaler(namespace: string, name: string): Promise<void>;
   /** A namespace-wide object: ResourceQuota, LimitRange or NetworkPolicy. */
   applyNamespacePolicy(desired: NamespacePolicyObject): Promise<unknown>;
+  /** Sets the Deployment's replica count (a suspension), keeping the rest of what the controller applied. */
+  scale(deployment: V1Deployment, replicas: number): Promise<V1Deployment>;
   /** Puts `template` back into the Deployment (a rollback), as a JSON patch conditional on its resourceVersion. */
   replaceTemplate(deployment: V1Deployment, template: V1PodTemplateSpec): Promise<V1Deployment>;
   /**
@@ -150,6 +152,11 @@ export function createChildWriter(kubeConfig: KubeConfig): ChildWriter {
           throw new Error(`not a namespace policy kind: ${desired.kind}`);
       }
     },
+    scale: (deployment, replicas) =>
+      apps.patchNamespacedDeployment(
+        { name: deployment.metadata?.name ?? '', namespace: deployment.metadata?.namespace ?? '', fieldManager, body: { spec: { replicas } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
     replaceTemplate: (deployment, template) =>
       apps.patchNamespacedDeployment(
         {

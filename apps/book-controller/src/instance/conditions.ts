@@ -49,6 +49,8 @@ export const ConditionReason = {
   RolloutFailed: 'RolloutFailed',
   /** Ready: every condition above holds. */
   InstanceReady: 'InstanceReady',
+  /** spec.suspended: the instance runs no Pods and its webhooks are held. */
+  Suspended: 'Suspended',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
@@ -64,6 +66,8 @@ export const EventReason = {
   RolledBack: 'RolledBack',
   /** A rollout failed with nothing to roll back to. */
   RolloutFailed: 'RolloutFailed',
+  /** The instance was suspended: its Pods stop and its webhooks are held. */
+  Suspended: 'Suspended',
   /** The customer namespace may not be written into (the message says why). */
   NamespaceNotOwned: 'NamespaceNotOwned',
   NamespaceReserved: 'NamespaceReserved',

@@ -65,6 +65,13 @@ describe('desiredStatus', () => {
     expect(condition(status, 'Ready')?.message).toContain('revision 2');
   });
 
+  it('is Suspended while suspended, with Ready False saying so, unless it cannot run at all', () => {
+    const status = desiredStatus({ instance: instance({ phase: 'Ready' }), book: bookFound, rollout: rollout(0, 0), suspended: true, now: t0 });
+    expect(status.phase).toBe('Suspended');
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
+    expect(desiredStatus({ instance: instance(), book: bookMissing, rollout: notCreated, suspended: true, now: t0 }).phase).toBe('Failed');
+  });
+
   it('is Failed when a rollout failed with nothing to roll back to', () => {
     const stuck: RolloutHealth = { ...rollout(0), failure: { reason: ConditionReason.CrashLoopBackOff, message: 'container book is in CrashLoopBackOff' } };
     const status = desiredStatus({ instance: instance(), book: bookFound, rollout: stuck, now: t0 });

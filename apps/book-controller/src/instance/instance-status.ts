@@ -30,6 +30,8 @@ export interface StatusInput {
   rollout: RolloutHealth;
   /** Set while the book runs an earlier template because the current spec failed to roll out. */
   rollback?: RollbackRecord;
+  /** spec.suspended: phase Suspended, whatever the workload says. */
+  suspended?: boolean;
   now: Date;
 }
 
@@ -53,6 +55,7 @@ export function failure(input: Pick<StatusInput, 'book' | 'namespace' | 'rollout
 
 function phaseOf(input: StatusInput): Phase {
   if (failure(input)) return 'Failed';
+  if (input.suspended) return 'Suspended';
   if (input.rollout.observation.status === 'True') return 'Ready';
   // Once ready, a deployment that falls behind (a rollout, a scale-up) is updating, not new.
   const previous = input.instance.status?.phase;
@@ -62,6 +65,7 @@ function phaseOf(input: StatusInput): Phase {
 /** The summary condition: True in phase Ready, otherwise the first thing that stands in the way. */
 function readiness(input: StatusInput, phase: Phase): Observation {
   if (phase === 'Ready') return { status: 'True', reason: ConditionReason.InstanceReady, message: 'the book runs the current spec and every replica is ready' };
+  if (phase === 'Suspended') return { status: 'False', reason: ConditionReason.Suspended, message: 'suspended: no Pods run and webhooks are held until it resumes' };
   const blocking = failure(input) ?? [input.credentials, input.rollout.observation].find((o) => o && o.status !== 'True') ?? input.rollout.observation;
   return { status: 'False', reason: blocking.reason, message: blocking.message };
 }

@@ -150,5 +150,16 @@ export function instanceFromDefinition(definition: BookInstanceDefinition): Book
     },
     status: statusFromCr(definition.status),
     createdAt: timestampFromKube(metadata.creationTimestamp),
+    suspended: spec.suspended ?? false,
+    etag: instanceEtag(definition),
   });
+}
+
+/**
+ * The instance's etag: its uid and generation, which moves with every change of the spec (an update, a suspension)
+ * and not with the controller's status writes, so a client's read-modify-write is refused only when the instance
+ * itself changed.
+ */
+export function instanceEtag(definition: BookInstanceDefinition): string {
+  return `W/"${(definition.metadata.uid ?? '').slice(0, 8)}-${definition.metadata.generation ?? 0}"`;
 }

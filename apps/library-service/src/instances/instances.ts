@@ -58,7 +58,7 @@ function initialValues(credentials: CredentialInput[]): Record<string, string> {
  * The caller's organisation's BookInstanceDefinition with this instance-id and book-id. Another organisation's
  * instance is selected away by the organisation label, so it is NOT_FOUND exactly like one that does not exist.
  */
-async function findInstance(deps: LibraryDeps, organizationId: string, bookId: string, instanceId: string): Promise<BookInstanceDefinition> {
+export async function findInstance(deps: LibraryDeps, organizationId: string, bookId: string, instanceId: string): Promise<BookInstanceDefinition> {
   const { items } = await kube(deps, `find instance ${instanceId}`, () =>
     deps.resources.instances.list(deps.namespace, {
       labelSelector: labelSelector({ [bdkLabels.instanceId]: instanceId, [bdkLabels.bookId]: bookId, [bdkLabels.organizationId]: organizationId }),
