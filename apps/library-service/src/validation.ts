@@ -14,6 +14,7 @@ import type {
   RotateWebhookSecretRequest,
   SchemaField,
 } from '@bdk/proto';
+import { payloadContractProblem } from './books/payload-contract.js';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // semver.org's regular expression (without the named groups), as in the BookDefinition CRD.
@@ -126,6 +127,8 @@ export function validateCreateBook(request: CreateBookRequest): void {
       check(config.source === '' || integration.type === 'webhook', `${at}.config.source`, 'is allowed for webhook integrations only');
       if (config.scheme !== '') oneOf(config.scheme, signatureSchemes, `${at}.config.scheme`);
       check(config.scheme === '' || integration.type === 'webhook', `${at}.config.scheme`, 'is allowed for webhook integrations only');
+      const contract = payloadContractProblem(integration.type, config, request.schema?.inputs ?? []);
+      if (contract) throw invalidArgument(`${at}.config.${contract.field}`, contract.reason);
     }
   });
   unique(

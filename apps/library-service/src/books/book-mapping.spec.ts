@@ -56,6 +56,28 @@ describe('bookFromDefinition and bookSpecFromRequest', () => {
     });
   });
 
+  it("stores a webhook integration's payload_schema and input_mapping as given and reads them back", () => {
+    const payloadSchema = { type: 'object', required: ['ticket'], properties: { ticket: { type: 'object' }, score: { type: 'number', minimum: 0 } } };
+    const request = fromJson(CreateBookRequestSchema, {
+      name: 'customer-support',
+      version: '1.0.0',
+      integrations: [
+        { name: 'zendesk', type: 'webhook', config: { payload_schema: payloadSchema, input_mapping: { customer_id: '/ticket/customer_id' } } },
+        { name: 'slack', type: 'api', config: { scopes: ['chat:write'] } },
+      ],
+    });
+    const spec = bookSpecFromRequest(request, []);
+    expect(spec.integrations).toEqual([
+      { name: 'zendesk', type: 'webhook', config: { payload_schema: payloadSchema, input_mapping: { customer_id: '/ticket/customer_id' } } },
+      { name: 'slack', type: 'api', config: { scopes: ['chat:write'] } },
+    ]);
+    const [zendesk, slack] = bookFromDefinition({ ...seedDefinition, spec }).integrations;
+    expect(zendesk?.config?.payloadSchema).toEqual(payloadSchema);
+    expect(zendesk?.config?.inputMapping).toEqual({ customer_id: '/ticket/customer_id' });
+    expect(slack?.config?.payloadSchema).toBeUndefined();
+    expect(slack?.config?.inputMapping).toEqual({});
+  });
+
   it('stores the prompts with the definition and reads them back', () => {
     const prompts = [create(PromptSchema, { name: 'triage', version: '3', template: 'Classify: {{issue}}', model: '' })];
     const spec = bookSpecFromRequest(create(CreateBookRequestSchema, { name: 'customer-support', version: '1.0.0' }), prompts);

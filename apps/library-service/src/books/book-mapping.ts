@@ -1,7 +1,7 @@
 // Between the API's book messages (bdk.v1.Book, CreateBookRequest) and the BookDefinition custom resource. The
 // CR stores only what was given: empty strings, empty lists and false flags are left out, so `kubectl get -o yaml`
 // reads like the spec's example and the CRD's defaults stay in charge.
-import { create } from '@bufbuild/protobuf';
+import { create, type JsonObject } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   BookSchema,
@@ -46,7 +46,16 @@ function schemaFieldToCr(field: SchemaField): CrSchemaField {
 type CrScheme = NonNullable<NonNullable<CrIntegration['config']>['scheme']>;
 
 function integrationToCr(integration: Integration): CrIntegration {
-  const config = integration.config && compact({ endpoint: integration.config.endpoint, scopes: integration.config.scopes, source: integration.config.source, scheme: integration.config.scheme as CrScheme });
+  const config =
+    integration.config &&
+    compact({
+      endpoint: integration.config.endpoint,
+      scopes: integration.config.scopes,
+      source: integration.config.source,
+      scheme: integration.config.scheme as CrScheme,
+      payload_schema: integration.config.payloadSchema,
+      input_mapping: { ...integration.config.inputMapping },
+    });
   return compact({ name: integration.name, type: integration.type as IntegrationType, config });
 }
 
@@ -119,6 +128,8 @@ export function bookFromDefinition(definition: BookDefinition): Book {
         scopes: integration.config.scopes ?? [],
         source: integration.config.source ?? '',
         scheme: integration.config.scheme ?? '',
+        payloadSchema: integration.config.payload_schema as JsonObject | undefined,
+        inputMapping: integration.config.input_mapping ?? {},
       },
     })),
     prompts: (spec.prompts ?? []).map((prompt) => ({
