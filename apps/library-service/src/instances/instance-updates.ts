@@ -82,9 +82,7 @@ function setResources(spec: Spec, resources: { cpu?: string; memory?: string }):
 }
 
 function setConfiguration<K extends keyof NonNullable<Spec['configuration']>>(spec: Spec, key: K, value: NonNullable<Spec['configuration']>[K] | undefined): void {
-  const configuration = { ...spec.configuration };
-  if (value === undefined) delete configuration[key];
-  else configuration[key] = value;
+  const configuration = Object.fromEntries(Object.entries({ ...spec.configuration, [key]: value }).filter(([, v]) => v !== undefined));
   spec.configuration = configuration;
 }
 
