@@ -85,6 +85,8 @@ beforeAll(async () => {
     ...env,
     BDK_BOOK_URL_TEMPLATE: `http://127.0.0.1:${book.port}/{namespace}/{service}`,
     BDK_MODEL_MANAGER_URL: modelManager.url,
+    // A webhook held for a suspended instance is offered again every second, not every 15.
+    BDK_DELIVERY_HELD_RECHECK_MS: '1000',
   });
   closers.push(() => stack.stop());
   const key = await readLocalSigningKey(localAuthDir(stack.stateDir));
@@ -240,10 +242,10 @@ describe("the spec's sequence diagram, through the gateway", () => {
         const current = read.json['instance'] as { status?: { phase?: string } } | undefined;
         return current?.status?.phase === 'Ready' && current;
       },
-      { timeoutMs: 30_000, intervalMs: 250 },
+      { timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(instance).toMatchObject({ status: { phase: 'Ready', deployment_status: { ready_replicas: 2, total_replicas: 2 } } });
-  });
+  }, 120_000);
 
   it("a webhook signed with the instance's secret answers 200 as the spec shows and reaches only that book, byte for byte", async () => {
     const delivered = await webhook('/api/v1/webhooks/zendesk', signingSecret);
@@ -291,6 +293,38 @@ describe("the spec's sequence diagram, through the gateway", () => {
     expect(targets(ours).every((target) => target.startsWith(`${customerNamespace}/`))).toBe(true);
     expect(targets(theirs).every((target) => target.startsWith(`${other.namespace}/`))).toBe(true);
   });
+
+  it('a suspended instance holds its webhooks: accepted, not delivered, then delivered once it resumes', async () => {
+    const instancePath = `/api/v1/books/${bookId}/instances/${instanceId}`;
+    expect((await rest('POST', `${instancePath}:suspend`, {})).status).toBe(200);
+    await waitUntil('phase Suspended', async () => ((await rest('GET', instancePath)).json['instance'] as { status?: { phase?: string } }).status?.phase === 'Suspended', {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+    const before = bookRequests.length;
+    const body = JSON.stringify({ ticket: { id: 'held-1', subject: 'while suspended' } });
+    const held = await webhook('/api/v1/webhooks/zendesk', signingSecret, { body });
+    expect(held.status).toBe(200);
+    expect(held.json['processed']).toBe(false);
+    const webhookId = String(held.json['webhook_id']);
+    // Several rechecks pass; nothing reaches the book and no attempt is spent.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(bookRequests.slice(before).filter((request) => request.body.toString('utf8') === body)).toEqual([]);
+    const pending = await rest('GET', `/api/v1/webhooks/deliveries/${webhookId}`);
+    expect(pending.json['delivery']).toMatchObject({ state: 'pending', attempts: 0 });
+
+    expect((await rest('POST', `${instancePath}:resume`, {})).status).toBe(200);
+    await waitUntil('the held webhook delivered', () => bookRequests.slice(before).some((request) => request.body.toString('utf8') === body), { timeoutMs: 60_000, intervalMs: 250 });
+    const delivered = await waitUntil(
+      'delivery state delivered',
+      async () => {
+        const read = await rest('GET', `/api/v1/webhooks/deliveries/${webhookId}`);
+        return (read.json['delivery'] as { state?: string } | undefined)?.state === 'delivered' && read;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(delivered.json['delivery']).toMatchObject({ state: 'delivered', attempts: 1 });
+  }, 120_000);
 
   it('deleting the instance removes what was deployed for it', async () => {
     const deleted = await rest('DELETE', `/api/v1/books/${bookId}/instances/${instanceId}`);

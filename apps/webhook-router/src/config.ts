@@ -22,6 +22,8 @@ export interface RouterConfig extends ControllerConnection {
   firstAttemptBudgetMs: number;
   /** Delays between attempts; one attempt more than delays, then the dead-letter queue. */
   retryDelaysMs: number[];
+  /** How often a webhook held for a suspended instance is offered again. */
+  heldRecheckMs: number;
   /** How long finished deliveries (payloads included) are kept. */
   retentionHours: number;
   /** How long a sender's delivery id is remembered for de-duplication. */
@@ -81,6 +83,7 @@ export function readRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
     store,
     firstAttemptBudgetMs,
     retryDelaysMs,
+    heldRecheckMs: envWholeNumber(env, 'BDK_DELIVERY_HELD_RECHECK_MS', 15_000, { min: 100, max: 3_600_000, unit: 'milliseconds' }),
     retentionHours: envWholeNumber(env, 'BDK_DELIVERY_RETENTION_HOURS', 168, { min: 1, max: 8_760, unit: 'hours' }),
     idempotencyWindowHours: envWholeNumber(env, 'BDK_WEBHOOK_IDEMPOTENCY_WINDOW_HOURS', 24, { min: 1, max: 720, unit: 'hours' }),
     maxPending: envWholeNumber(env, 'BDK_DELIVERY_MAX_PENDING', 100_000, { min: 1, max: 100_000_000, unit: 'deliveries' }),

@@ -59,7 +59,7 @@ try {
       dispatcher = createDispatcher({
         store: openStore,
         controller,
-        policy: { delaysMs: config.retryDelaysMs, jitter: 0.2 },
+        policy: { delaysMs: config.retryDelaysMs, jitter: 0.2, heldRecheckMs: config.heldRecheckMs },
         attemptTimeoutMs: config.controllerTimeoutMs,
         leaseMs,
         concurrency: config.concurrency,
