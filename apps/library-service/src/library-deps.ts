@@ -3,6 +3,7 @@ import type { HandlerContext } from '@connectrpc/connect';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { BdkResources } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
+import type { Adoption } from './adoption/adoption.js';
 import type { ControllerClient } from './instances/instance-secrets.js';
 import { kubeFailure } from './kube-errors.js';
 import type { PromptSource } from './books/model-manager.js';
@@ -11,6 +12,11 @@ export interface LibraryDeps {
   /** BDK's own namespace: BookDefinitions and BookInstanceDefinitions live here. */
   namespace: string;
   resources: Pick<BdkResources, 'books' | 'instances'>;
+  /**
+   * BookDefinitions applied without the API that have no book-id label yet (adoption/ is about to add it), by
+   * metadata.uid; unset where nothing watches (unit specs).
+   */
+  unlabelledBooks?: Pick<Adoption, 'unlabelledBook'>;
   /** Read-only: who owns a customer namespace. */
   namespaces: Pick<CoreV1Api, 'readNamespace'>;
   /** The book controller writes instances' Secrets; this service never does. */

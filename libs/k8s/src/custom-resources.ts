@@ -43,8 +43,12 @@ export interface CustomResourceClient<T extends CustomResource> {
   create(namespace: string, body: T): Promise<T>;
   /** Replaces the object (not its status); a conflict (409) when its resourceVersion is not the stored one. */
   replace(namespace: string, name: string, body: T): Promise<T>;
-  /** A JSON merge patch of the object (not its status). */
-  mergePatch(namespace: string, name: string, patch: object): Promise<T>;
+  /**
+   * A JSON merge patch of the object (not its status). `fieldManager` names the writer in metadata.managedFields
+   * (server-side apply's record of who owns which field); a `metadata.resourceVersion` in the patch makes it
+   * conditional (409 when the object changed).
+   */
+  mergePatch(namespace: string, name: string, patch: object, options?: { fieldManager?: string }): Promise<T>;
   /** A JSON merge patch of the status subresource. */
   mergePatchStatus(namespace: string, name: string, status: NonNullable<T['status']>): Promise<T>;
   /** Resolves when the delete was accepted or the object was already gone. */
@@ -83,8 +87,8 @@ export function customResourceClient<T extends CustomResource>(kubeConfig: KubeC
     async replace(namespace, name, body) {
       return (await api.replaceNamespacedCustomObject({ ...base, namespace, name, body })) as T;
     },
-    async mergePatch(namespace, name, patch) {
-      return (await api.patchNamespacedCustomObject({ ...base, namespace, name, body: patch }, mergePatchOptions)) as T;
+    async mergePatch(namespace, name, patch, options = {}) {
+      return (await api.patchNamespacedCustomObject({ ...base, namespace, name, body: patch, fieldManager: options.fieldManager }, mergePatchOptions)) as T;
     },
     async mergePatchStatus(namespace, name, status) {
       return (await api.patchNamespacedCustomObjectStatus({ ...base, namespace, name, body: { status } }, mergePatchOptions)) as T;

@@ -13,6 +13,7 @@ export {
 } from './customer-namespaces.js';
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
+export { bookIdOf, instanceIdOf } from './object-ids.js';
 export { customResourceInformer } from './custom-resource-informer.js';
 // The informer itself is generic and lives in @bdk/controller-runtime; customResourceInformer returns one.
 export { RestartingInformer, type RestartingInformerOptions, type WarningLog } from '@bdk/controller-runtime';

@@ -96,4 +96,16 @@ describe('bookFromDefinition and bookSpecFromRequest', () => {
     const spec = { name: 'b', version: '1.0.0', schema: { outputs: [{ name: 'resolution', schema: { limits: { max: 3 } } }] } };
     expect(bookFromDefinition({ ...seedDefinition, spec }).schema?.outputs[0]?.schema).toEqual({ limits: '{"max":3}' });
   });
+
+  it("answers a BookDefinition applied without the API (no book-id label) with its uid as book_id", () => {
+    const uid = '9d2f4c1a-6b3e-4f5a-8c7d-0e1f2a3b4c5d';
+    expect(bookFromDefinition({ ...seedDefinition, metadata: { ...seedDefinition.metadata, uid } }).bookId).toBe(uid);
+  });
+
+  it('answers the lifecycle the BookDefinition carries, and none when it carries none', () => {
+    const spec = { ...seedDefinition.spec, lifecycle: { state: 'deprecated' as const, message: 'use 2.0.0' } };
+    expect(bookFromDefinition({ ...seedDefinition, spec }).lifecycle).toMatchObject({ state: 'deprecated', message: 'use 2.0.0' });
+    expect(bookFromDefinition({ ...seedDefinition, spec: { ...spec, lifecycle: { state: 'withdrawn' as const } } }).lifecycle).toMatchObject({ state: 'withdrawn', message: '' });
+    expect(bookFromDefinition(seedDefinition).lifecycle).toBeUndefined();
+  });
 });

@@ -12,7 +12,7 @@ import {
   type Runtime,
   type SchemaField,
 } from '@bdk/proto';
-import { bdkLabels, type BookDefinition, type BookDefinitionSpec } from '@bdk/k8s';
+import { bookIdOf, type BookDefinition, type BookDefinitionSpec } from '@bdk/k8s';
 
 type CrSchemaField = NonNullable<NonNullable<BookDefinitionSpec['schema']>['inputs']>[number];
 type CrIntegration = NonNullable<BookDefinitionSpec['integrations']>[number];
@@ -106,11 +106,14 @@ export function timestampFromKube(value: Date | string | undefined) {
   return value === undefined ? undefined : timestampFromDate(new Date(value));
 }
 
-/** The API's view of a stored BookDefinition: its id is the book-id label, created_at its creationTimestamp. */
+/**
+ * The API's view of a stored BookDefinition: its id is the book-id label (its uid when applied without the API),
+ * created_at its creationTimestamp.
+ */
 export function bookFromDefinition(definition: BookDefinition): Book {
   const spec = definition.spec;
   return create(BookSchema, {
-    bookId: definition.metadata.labels?.[bdkLabels.bookId] ?? '',
+    bookId: bookIdOf(definition),
     name: spec.name,
     version: spec.version,
     description: spec.description ?? '',
@@ -139,5 +142,6 @@ export function bookFromDefinition(definition: BookDefinition): Book {
       model: prompt.model ?? '',
     })),
     createdAt: timestampFromKube(definition.metadata.creationTimestamp),
+    lifecycle: spec.lifecycle && { state: spec.lifecycle.state, message: spec.lifecycle.message ?? '' },
   });
 }

@@ -1,5 +1,6 @@
 // CreateBook, GetBook, ListBooks and DeleteBook: BookDefinition custom resources in BDK's namespace, found by
-// the book-id label that carries the UUID the API hands out.
+// the book-id label that carries the UUID the API hands out. BookDefinitions applied without the API (kubectl, a
+// GitOps tool) are books too: their id is their metadata.uid, which adoption/ writes into the same label.
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { BookLibraryService } from '@bdk/proto';
@@ -7,6 +8,8 @@ import {
   bdkLabels,
   bookDefinitionName,
   bookDefinitionResource,
+  bookIdOf,
+  instanceIdOf,
   isConflict,
   labelSelector,
   managedByBdk,
@@ -20,12 +23,16 @@ import { validateCreateBook, validateId, validateListBooks } from '../validation
 
 type BookHandlers = Pick<ServiceImpl<typeof BookLibraryService>, 'createBook' | 'getBook' | 'listBooks' | 'deleteBook'>;
 
-/** The BookDefinition whose book-id label is `bookId`; NOT_FOUND when there is none. */
+/**
+ * The BookDefinition whose id is `bookId`; NOT_FOUND when there is none. One label-selected list finds every book
+ * the API made and every one adoption/ labelled. Only a book applied without the API in the moment before it is
+ * labelled is not in that list: it is then read from adoption's cache by uid, with no second call.
+ */
 export async function findBook(deps: LibraryDeps, bookId: string): Promise<BookDefinition> {
   const { items } = await kube(deps, `find book ${bookId}`, () =>
     deps.resources.books.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: bookId }) }),
   );
-  const book = items[0];
+  const book = items[0] ?? deps.unlabelledBooks?.unlabelledBook(bookId);
   if (!book) throw new ConnectError(`book ${bookId} not found`, Code.NotFound);
   return book;
 }
@@ -69,8 +76,9 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
 
     async listBooks(request) {
       const limit = validateListBooks(request);
-      // Every BookDefinition the API made carries a book-id; `key` alone selects on the label's presence.
-      const selector = [bdkLabels.bookId, ...(request.name ? [labelSelector({ [bdkLabels.bookName]: request.name })] : [])].join(',');
+      // Every BookDefinition in BDK's namespace is a book, whoever applied it; the name is a label (adoption/ gives
+      // it to books applied without the API).
+      const selector = request.name ? labelSelector({ [bdkLabels.bookName]: request.name }) : '';
       const page = await listPage(deps, deps.resources.books, 'list BookDefinitions', { labelSelector: selector, limit, pageToken: request.pageToken });
       return { books: page.items.map(bookFromDefinition), nextPageToken: page.nextPageToken };
     },
@@ -78,18 +86,25 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
     async deleteBook(request) {
       validateId(request.bookId, 'book_id');
       const book = await findBook(deps, request.bookId);
+      const name = book.metadata.name ?? '';
+      if (book.metadata.labels?.[bdkLabels.managedBy] !== managedByBdk) {
+        // Deleting it here would not last: the tool that applied it applies it again, under a new uid and so a new id.
+        throw new ConnectError(
+          `book ${request.bookId} was applied without the API (BookDefinition ${deps.namespace}/${name}, with kubectl or a GitOps tool); delete it where it was applied`,
+          Code.FailedPrecondition,
+        );
+      }
       const { items } = await kube(deps, `list the instances of book ${request.bookId}`, () =>
         deps.resources.instances.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: request.bookId }), limit: 1 }),
       );
       const instance = items[0];
       if (instance) {
-        const instanceId = instance.metadata.labels?.[bdkLabels.instanceId] ?? instance.metadata.name ?? '';
+        const instanceId = instanceIdOf(instance);
         throw new ConnectError(
           `book ${request.bookId} still has instances (instance ${instanceId} in ${instance.spec.customer.namespace}, maybe more); delete them first`,
           Code.FailedPrecondition,
         );
       }
-      const name = book.metadata.name ?? '';
       await kube(deps, `delete BookDefinition ${name}`, () => deps.resources.books.delete(deps.namespace, name));
       log.info('deleted book', { bookId: request.bookId, name: book.spec.name, version: book.spec.version, object: `${deps.namespace}/${name}` });
       return {};
@@ -105,7 +120,7 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
 async function alreadyExists(deps: LibraryDeps, name: string, version: string, objectName: string): Promise<ConnectError> {
   const existing = await kube(deps, `read BookDefinition ${objectName}`, () => deps.resources.books.find(deps.namespace, objectName));
   if (!existing || (existing.spec.name === name && existing.spec.version === version)) {
-    const bookId = existing?.metadata.labels?.[bdkLabels.bookId];
+    const bookId = existing && bookIdOf(existing);
     return new ConnectError(`book ${name} version ${version} already exists${bookId ? ` (book_id ${bookId})` : ''}`, Code.AlreadyExists);
   }
   return new ConnectError(
