@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryStore } from './delivery/delivery-store.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { openSqliteDeliveryStore } from './delivery/sqlite-store.js';
+import type { PayloadContract } from './intake/payload-contract.js';
 import { createSubscriberCache } from './intake/subscriber-cache.js';
 import { TokenBuckets, type BucketLimit } from './intake/token-buckets.js';
 import type { WebhookOutcome } from './intake/webhook-metrics.js';
@@ -58,6 +59,8 @@ let store: DeliveryStore;
 let dispatcher: Dispatcher;
 let limits: { source: BucketLimit; organization: BucketLimit; maxPending: number; depth: number };
 let firstAttemptBudgetMs: number;
+/** What each instance's book accepts, by instance id; none: anything. */
+let contracts: Record<string, PayloadContract>;
 /** Every store and dispatcher a test made (a test that changes the limits makes a second router). */
 const opened: { store: DeliveryStore; dispatcher: Dispatcher }[] = [];
 
@@ -135,6 +138,7 @@ function router() {
     timestampToleranceSeconds: 300,
     logger,
     metrics: { count: (source, outcome) => counted.push([source, outcome]) },
+    payloadContract: (verified) => contracts[verified.instanceId],
     now: () => new Date(clock),
   });
   return createClient(
@@ -185,6 +189,7 @@ beforeEach(() => {
   directory = mkdtempSync(path.join(tmpdir(), 'bdk-webhook-service-'));
   limits = { source: { ratePerSecond: 0, burst: 1 }, organization: { ratePerSecond: 0, burst: 1 }, maxPending: 1_000, depth: 0 };
   firstAttemptBudgetMs = 1_000;
+  contracts = {};
   client = router();
 });
 
@@ -488,6 +493,94 @@ describe('deliverWebhook', () => {
     expect(await store.get('org-acme', answer.webhookId)).toMatchObject({ state: 'failed', lastError: 'book controller unavailable: connection refused' });
     down = false;
     await waitForState(answer.webhookId, 'org-acme', 'delivered');
+  });
+});
+
+describe('deliverWebhook with payload contracts', () => {
+  const ticketContract: PayloadContract = {
+    book: 'support-1-0-0',
+    schema: {
+      type: 'object',
+      required: ['ticket'],
+      properties: { ticket: { type: 'object', required: ['priority'], properties: { id: { type: 'string' }, priority: { enum: ['low', 'high'] } } } },
+    },
+    inputs: [{ name: 'customer_id', pointer: '/ticket/customer_id', type: 'string', required: true, enum: [] }],
+  };
+  const signed = (body: Buffer) => sign(acmeSecret, 'zendesk', body);
+
+  it('answers 422 with every violation to a payload the book does not accept, and records and dispatches nothing', async () => {
+    contracts[instanceIds.acme] = ticketContract;
+    const body = Buffer.from('{"ticket":{"id":12345,"customer_id":"customer-789"}}');
+    const error = await rejection(deliver('zendesk', signed(body), { body }));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe(
+      "the payload does not match what the book accepts from this source: /ticket/priority must have required property 'priority'; /ticket/id must be string",
+    );
+    // gRPC has no 422: the sidecar makes it the HTTP status from this header.
+    expect(error.metadata.get('x-bdk-http-status')).toBe('422');
+    expect(counted).toEqual([['zendesk', 'invalid_payload']]);
+    expect(dispatched).toEqual([]);
+    expect((await store.stats()).pending).toBe(0);
+    expect((await store.list({ organizationId: 'org-acme' }, { pageSize: 10 })).deliveries).toEqual([]);
+    const refusal = logLines.find((line) => line.includes('payload refused'));
+    expect(refusal).toContain('"book":"support-1-0-0"');
+    expect(refusal).toContain("/ticket/id must be string");
+    // The payload's values are the sender's data: the log names where the payload fails, not what it holds.
+    expect(logLines.join('\n')).not.toContain('customer-789');
+  });
+
+  it('delivers a payload that meets the contract as any other', async () => {
+    contracts[instanceIds.acme] = ticketContract;
+    const body = Buffer.from('{"ticket":{"id":"12345","priority":"high","customer_id":"customer-789"}}');
+    const headers: Headers[] = [];
+    const answer = await client.deliverWebhook(
+      { source: 'zendesk', instanceId: '', body: { contentType: 'application/json', data: body } },
+      { headers: signed(body), onHeader: (header) => headers.push(header) },
+    );
+    expect(answer).toMatchObject({ processed: true, targets: ['customer-acme/support-1-0-0'] });
+    expect(headers[0]?.get('x-bdk-refused-targets')).toBeNull();
+    expect(Buffer.from(dispatched[0]?.payload ?? []).equals(body)).toBe(true);
+    expect(counted).toEqual([['zendesk', 'accepted']]);
+  });
+
+  it('delivers to the books whose contract the payload meets, and names the others in x-bdk-refused-targets', async () => {
+    // A second acme instance whose secret verifies the same signature, of a book that wants a priority.
+    const strict = create(WebhookSubscriberSchema, {
+      target: { namespace: 'bdk', name: 'customer-acme-strict-support-5e0d' },
+      instanceId: '5e0d1c2b-3a49-4857-a6b5-c4d3e2f1a0b9',
+      organizationId: 'org-acme',
+      routedTo: 'customer-acme/strict-support-1-0-0',
+      scheme: 'zendesk',
+      secrets: [acmeSecret],
+    });
+    subscribersBySource['zendesk']?.push(strict);
+    contracts[strict.instanceId] = { ...ticketContract, book: 'strict-support-1-0-0' };
+    const headers: Headers[] = [];
+    const answer = await client.deliverWebhook(
+      { source: 'zendesk', instanceId: '', body: { contentType: 'application/json', data: payload } },
+      { headers: sign(acmeSecret), onHeader: (header) => headers.push(header) },
+    );
+    expect(answer).toMatchObject({ processed: true, routedTo: 'customer-acme/support-1-0-0', targets: ['customer-acme/support-1-0-0'] });
+    expect(headers[0]?.get('x-bdk-refused-targets')).toBe('customer-acme/strict-support-1-0-0');
+    expect(dispatched.flatMap((request) => request.targets.map((t) => t.name))).toEqual([subscriber('acme', []).target?.name]);
+    expect((await store.get('org-acme', answer.webhookId))?.targets.map((t) => t.routedTo)).toEqual(['customer-acme/support-1-0-0']);
+    expect(counted).toEqual([['zendesk', 'accepted']]);
+
+    // Refused by both books: 422, with each violation once.
+    contracts[instanceIds.acme] = ticketContract;
+    const error = await rejection(deliver('zendesk', sign(acmeSecret)));
+    expect(error.metadata.get('x-bdk-http-status')).toBe('422');
+    expect(error.rawMessage.match(/must have required property 'priority'/g)).toHaveLength(1);
+  });
+
+  it('answers Internal and records nothing when the book\u2019s schema cannot be compiled', async () => {
+    contracts[instanceIds.acme] = { book: 'support-1-0-0', schema: { type: 'strnig' }, inputs: [] };
+    const error = await rejection(deliver('zendesk', sign(acmeSecret)));
+    expect([error.code, error.rawMessage]).toEqual([Code.Internal, 'checking the payload failed']);
+    expect(error.metadata.get('x-bdk-http-status')).toBeNull();
+    expect(counted).toEqual([['zendesk', 'error']]);
+    expect((await store.stats()).pending).toBe(0);
+    expect(logLines.join('\n')).toMatch(/"level":"error".*payload schema cannot be compiled.*"book":"support-1-0-0"/);
   });
 });
 

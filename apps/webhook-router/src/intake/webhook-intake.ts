@@ -10,10 +10,14 @@ import type { DeliveryStore, DueWork, NewDelivery } from '../delivery/delivery-s
 import type { AttemptReport, Dispatcher } from '../delivery/dispatcher.js';
 import { uuidv7 } from '../delivery/uuidv7.js';
 import { canonicalInstanceId, instanceIdProblem } from './instance-id.js';
+import type { PayloadContract } from './payload-contract.js';
+import { describeViolation, payloadRefusal, refusedTargetsHeader } from './payload-refusal.js';
+import { distinctViolations, screenPayload } from './payload-screening.js';
+import { createPayloadValidator, type PayloadValidator } from './payload-validator.js';
 import { senderDeliveryId } from './sender-delivery-id.js';
 import { urlVerificationChallenge } from './slack-challenge.js';
 import type { SubscriberCache } from './subscriber-cache.js';
-import { verifyAgainstSubscribers, worthRefetching, type Verdict } from './subscriber-verification.js';
+import { verifyAgainstSubscribers, worthRefetching, type Verdict, type VerifiedSubscriber } from './subscriber-verification.js';
 import type { TokenBuckets } from './token-buckets.js';
 import { unknownSourceLabel, type WebhookMetrics, type WebhookOutcome } from './webhook-metrics.js';
 import { sourceProblem } from './webhook-source.js';
@@ -75,6 +79,13 @@ export interface IntakeDeps {
   timestampToleranceSeconds: number;
   logger: Logger;
   metrics: WebhookMetrics;
+  /**
+   * What a verified subscriber's book accepts from the source; undefined (and the default for every subscriber):
+   * any payload.
+   */
+  payloadContract?: (subscriber: VerifiedSubscriber) => PayloadContract | undefined;
+  /** Default: one of its own, holding up to 1,000 compiled schemas. */
+  payloadValidator?: PayloadValidator;
   /** Default: the clock. */
   now?: () => Date;
 }
@@ -84,6 +95,8 @@ export type DeliverWebhookResponse = MessageInitShape<typeof DeliverWebhookRespo
 export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest, context: HandlerContext) => Promise<DeliverWebhookResponse> {
   const { subscribers, store, dispatcher, limits, logger, metrics } = deps;
   const now = deps.now ?? (() => new Date());
+  const contractOf = deps.payloadContract ?? (() => undefined);
+  const validator = deps.payloadValidator ?? createPayloadValidator({ maxSchemas: 1_000 });
 
   return async function deliverWebhook(request, context) {
     const started = performance.now();
@@ -158,14 +171,14 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
       throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     }
 
-    const { verified, organizationId } = verdict;
+    const { organizationId } = verdict;
     const verifiedLog = log.child({ organizationId });
-    const scheme = verified[0]?.scheme;
-    if (verified.some((subscriber) => subscriber.scheme === 'slack')) {
+    const scheme = verdict.verified[0]?.scheme;
+    if (verdict.verified.some((subscriber) => subscriber.scheme === 'slack')) {
       const challenge = urlVerificationChallenge(payload);
       if (challenge !== undefined) {
         count('url_verification');
-        verifiedLog.info('answered Slack\u2019s url_verification', { instances: verified.map((s) => s.instanceId) });
+        verifiedLog.info('answered Slack\u2019s url_verification', { instances: verdict.verified.map((s) => s.instanceId) });
         return { webhookId, processed: true, routedTo: '', processingTimeMs: elapsedMs(), targets: [], challenge };
       }
     }
@@ -175,6 +188,29 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
       count('rate_limited');
       throw tooMany(context, organizationTake.retryAfterSeconds, 'the organisation is over its webhook rate limit');
     }
+
+    // Before anything is recorded: a payload goes only to the books whose contract it meets.
+    const screening = screenPayload({ payload, subscribers: verdict.verified, contractOf, validator });
+    for (const { subscriber, book, reason } of screening.unchecked) {
+      verifiedLog.error('the book\u2019s payload schema cannot be compiled; the payload is not delivered to it', { instance: subscriber.instanceId, book, reason });
+    }
+    if (screening.refused.length > 0) {
+      verifiedLog.warn('payload refused: it does not match what the book accepts', {
+        refused: screening.refused.map(({ subscriber, book, violations }) => ({ instance: subscriber.instanceId, book, violations: violations.map(describeViolation) })),
+        payloadBytes: payload.length,
+      });
+    }
+    if (screening.accepted.length === 0) {
+      if (screening.unchecked.length > 0) {
+        // The book's configuration, not the sender, is at fault: 500, which senders retry once it is fixed.
+        count('error');
+        throw new ConnectError('checking the payload failed', Code.Internal);
+      }
+      count('invalid_payload');
+      throw payloadRefusal(context, distinctViolations(screening.refused));
+    }
+    const verified = screening.accepted;
+    const refusedTargets = [...screening.refused, ...screening.unchecked].map(({ subscriber }) => subscriber.routedTo);
     const queueDepth = limits.queueDepth();
     if (queueDepth + verified.length > limits.maxPending) {
       count('queue_full');
@@ -217,6 +253,7 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
     }
     count('accepted');
     limits.noteAccepted(delivery.targets.length);
+    if (refusedTargets.length > 0) context.responseHeader.set(refusedTargetsHeader, refusedTargets.join(','));
 
     const targets = delivery.targets.map((t) => t.routedTo);
     let reports: AttemptReport[] | undefined;
@@ -233,6 +270,7 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
       event: delivery.event,
       targets,
       processed,
+      ...(refusedTargets.length > 0 ? { refusedTargets } : {}),
       ...(reports ? { attempts: reports.map((r) => `${r.routedTo}:${r.outcome.state}${r.httpStatus ? `:${r.httpStatus}` : ''}`) } : {}),
       // "previous": the sender still signs with the secret being rotated out.
       signedWith: verified.map((s) => (s.secretIndex === 0 ? 'current' : 'previous')),

@@ -16,6 +16,8 @@ export type WebhookOutcome =
   | 'url_verification'
   /** Bad request (the source name or the instance id). */
   | 'invalid'
+  /** Verified, but its payload violates the contract (payload schema, mapped inputs) of every target's book: 422. */
+  | 'invalid_payload'
   /** No subscriber's secret verified it (or there was no subscriber). */
   | 'unauthenticated'
   /** It verified for instances of two organisations: a secret is shared across tenants; delivered to none. */
