@@ -162,7 +162,8 @@ describe('BookInstanceDefinition', () => {
   it("accepts the spec's example and serves its status through the status subresource", async () => {
     const seed = await example<BookInstanceDefinition>('book-instance-definition.yaml');
     const created = (await objects.createNamespacedCustomObject({ ...instances, body: seed })) as BookInstanceDefinition;
-    expect(created.spec).toEqual(seed.spec);
+    // The apiserver applies the CRD's defaults: the example says nothing of suspension.
+    expect(created.spec).toEqual({ ...seed.spec, suspended: false });
     // The status subresource drops status on create; it is written through /status.
     expect(created.status).toBeUndefined();
     const withStatus = (await objects.replaceNamespacedCustomObjectStatus({

@@ -1,11 +1,8 @@
-import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createHandlerContext, type HandlerContext } from '@connectrpc/connect';
-import { beforeEach, describe, expect, it } from '@jest/globals';
-import { BookLibraryService, CreateBookInstanceRequestSchema, CreateBookInstanceResponseSchema } from '@bdk/proto';
+import { describe, expect, it } from '@jest/globals';
+import { BookLibraryService } from '@bdk/proto';
 import { bdkLabels, type BookDefinition, type BookDefinitionSpec } from '@bdk/k8s';
-import { createLogger } from '@bdk/service-runtime';
-import type { LibraryDeps } from '../library-deps.js';
-import { admitNewInstance, checkingBookLifecycle, warningHeader, warningValue } from './book-lifecycle.js';
+import { admitNewInstance, warningHeader, warningValue } from './book-lifecycle.js';
 
 const bookId = '3f0e7a52-7d0c-4bde-9a3c-1f1b2d8c9e01';
 
@@ -70,55 +67,5 @@ describe('warningValue', () => {
     expect(warningValue('naïve\nline')).toBe('299 - "na?ve?line"');
     // Headers reject anything else: this must not throw.
     expect(() => new Headers({ warning: warningValue('ünïcödé ✓\r\n') })).not.toThrow();
-  });
-});
-
-describe('checkingBookLifecycle', () => {
-  let created: number;
-  let stored: BookDefinition[];
-
-  beforeEach(() => {
-    created = 0;
-    stored = [];
-  });
-
-  function deps(): LibraryDeps {
-    const selected = (selector = '') => stored.filter((item) => selector === `${bdkLabels.bookId}=${item.metadata.labels?.[bdkLabels.bookId]}`);
-    return {
-      namespace: 'bdk',
-      resources: { books: { list: (_ns: string, options?: { labelSelector?: string }) => Promise.resolve({ items: selected(options?.labelSelector), metadata: {} }) } },
-      logger: createLogger('library-service', { write: () => undefined }),
-    } as unknown as LibraryDeps;
-  }
-
-  /** CreateBookInstance behind the check, with a handler that only counts its calls. */
-  function createBookInstance() {
-    return checkingBookLifecycle(deps(), () => {
-      created += 1;
-      return Promise.resolve(create(CreateBookInstanceResponseSchema, { bookId }));
-    });
-  }
-  const request = create(CreateBookInstanceRequestSchema, { bookId, customerNamespace: 'customer-acme' });
-
-  it('runs the handler for an active version', async () => {
-    stored.push(book());
-    await createBookInstance()(request, context());
-    expect(created).toBe(1);
-  });
-
-  it('never runs the handler for a withdrawn version', async () => {
-    stored.push(book({ state: 'withdrawn' }));
-    await expect(createBookInstance()(request, context())).rejects.toMatchObject({ code: Code.FailedPrecondition });
-    expect(created).toBe(0);
-  });
-
-  it('refuses a malformed request as the handler would, before looking up the book', async () => {
-    stored.push(book({ state: 'withdrawn' }));
-    const malformed = create(CreateBookInstanceRequestSchema, { bookId, customerNamespace: 'Customer Acme' });
-    await expect(createBookInstance()(malformed, context())).rejects.toMatchObject({ code: Code.InvalidArgument });
-  });
-
-  it('answers NOT_FOUND for an unknown book', async () => {
-    await expect(createBookInstance()(request, context())).rejects.toMatchObject({ code: Code.NotFound });
   });
 });

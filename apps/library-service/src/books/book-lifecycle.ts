@@ -1,12 +1,8 @@
 // A book version's lifecycle (spec.lifecycle of its BookDefinition, the one part of a published version that may
 // change, with kubectl or a GitOps tool): whether CreateBookInstance makes new instances of it. Running instances
 // are never touched by it.
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import type { BookLibraryService } from '@bdk/proto';
+import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import type { BookDefinition, BookDefinitionSpec } from '@bdk/k8s';
-import type { LibraryDeps } from '../library-deps.js';
-import { validateCreateBookInstance } from '../validation.js';
-import { findBook } from './books.js';
 
 export type LifecycleState = NonNullable<BookDefinitionSpec['lifecycle']>['state'];
 
@@ -36,18 +32,4 @@ export function admitNewInstance(book: BookDefinition, context: HandlerContext):
   const state = book.spec.lifecycle?.state ?? 'active';
   if (state === 'withdrawn') throw new ConnectError(`${describeState(book, state)}; it takes no new instances`, Code.FailedPrecondition);
   if (state === 'deprecated') context.responseHeader.append(warningHeader, warningValue(describeState(book, state)));
-}
-
-type CreateBookInstance = ServiceImpl<typeof BookLibraryService>['createBookInstance'];
-
-/**
- * CreateBookInstance behind its book's lifecycle. A malformed request is refused first, as the handler would, so the
- * lifecycle answer is only ever about a request that could otherwise succeed.
- */
-export function checkingBookLifecycle(deps: LibraryDeps, createBookInstance: CreateBookInstance): CreateBookInstance {
-  return async (request, context) => {
-    validateCreateBookInstance(request);
-    admitNewInstance(await findBook(deps, request.bookId), context);
-    return createBookInstance(request, context);
-  };
 }

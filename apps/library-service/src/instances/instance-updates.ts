@@ -101,6 +101,9 @@ async function bookVersion(deps: LibraryDeps, current: BookInstanceDefinition, v
   );
   const book = items.find((candidate) => candidate.spec.version === version && !candidate.metadata.deletionTimestamp);
   if (!book) throw new ConnectError(`book_ref.version: book ${bookName ?? ''} has no version ${version}`, Code.FailedPrecondition);
+  if (book.spec.lifecycle?.state === 'withdrawn') {
+    throw new ConnectError(`book_ref.version: book ${bookName ?? ''} version ${version} is withdrawn and takes no instances`, Code.FailedPrecondition);
+  }
   return book;
 }
 

@@ -13,9 +13,11 @@ import {
   bookInstanceName,
   credentialsSecretName,
   labelSelector,
+  managedByBdk,
   type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
+import { admitNewInstance } from '../books/book-lifecycle.js';
 import { findBook } from '../books/books.js';
 import { checkCustomerNamespace } from '../tenancy/customer-namespace.js';
 import { credentialSource, instanceFromDefinition, instanceSpecFromRequest } from './instance-mapping.js';
@@ -110,6 +112,8 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       if (book.metadata.deletionTimestamp) {
         throw new ConnectError(`book ${request.bookId} is being deleted`, Code.FailedPrecondition);
       }
+      // A withdrawn version takes no new instances; a deprecated one answers with a warning.
+      admitNewInstance(book, context);
       await checkCustomerNamespace(deps, request.customerNamespace, organizationId);
       const bookName = book.spec.name;
       const instanceId = randomUUID();
@@ -126,6 +130,8 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
             [bdkLabels.bookName]: bookName,
             [bdkLabels.customerNamespace]: request.customerNamespace,
             [bdkLabels.organizationId]: organizationId,
+            // Made through the API (an instance applied by a GitOps tool has no such label).
+            [bdkLabels.managedBy]: managedByBdk,
           },
         },
         spec: instanceSpecFromRequest({ ...request, organizationId }, book, credentialsSecretName(bookName, instanceId)),
