@@ -9,11 +9,17 @@ export interface BenchOptions {
   only: 'baseline' | 'controller' | undefined;
   /** When set, the controller writes a V8 CPU profile here and a heap snapshot once every instance is Ready. */
   profileDir: string | undefined;
+  /**
+   * Node options of the controller process (its NODE_OPTIONS), e.g. the heap settings it is deployed with: V8 sizes
+   * its young generation from the machine's memory (128 MB of it on a host with 16 GB or more), a container's
+   * memory limit or --max-semi-space-size.
+   */
+  nodeOptions: string;
   /** The whole run is abandoned (and everything stopped) after this many seconds. */
   timeoutSeconds: number;
 }
 
-export const defaultBenchOptions: BenchOptions = { instances: 1_000, workers: 8, only: undefined, profileDir: undefined, timeoutSeconds: 2_400 };
+export const defaultBenchOptions: BenchOptions = { instances: 1_000, workers: 8, only: undefined, profileDir: undefined, nodeOptions: '', timeoutSeconds: 2_400 };
 
 const numeric: Record<string, { key: 'instances' | 'workers' | 'timeoutSeconds'; min: number; max: number }> = {
   instances: { key: 'instances', min: 1, max: 5_000 },
@@ -22,7 +28,7 @@ const numeric: Record<string, { key: 'instances' | 'workers' | 'timeoutSeconds';
 };
 
 export const usage =
-  'usage: npx nx run book-controller:bench [--args="--instances=1000 --workers=8 --timeout=2400 --only=baseline|controller --profile=<dir>"]';
+  'usage: npx nx run book-controller:bench [--args="--instances=1000 --workers=8 --timeout=2400 --only=baseline|controller --profile=<dir> --node-options=<flags>"]';
 
 /** Reads `--name=value` arguments over the defaults; throws with the usage on anything else. */
 export function parseBenchOptions(args: readonly string[]): BenchOptions {
@@ -33,6 +39,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     const [, name = '', value = ''] = match;
     if (name === 'profile') {
       options.profileDir = value;
+      continue;
+    }
+    if (name === 'node-options') {
+      options.nodeOptions = value;
       continue;
     }
     if (name === 'only') {

@@ -114,11 +114,9 @@ async function run(options: BenchOptions, teardown: Teardown): Promise<void> {
       instances.map(({ instance }) => instance.metadata.name ?? ''),
     );
     const before = await readRequestCounts(kubeConfig);
-    const profiling: Record<string, string> = options.profileDir
-      ? { NODE_OPTIONS: `--cpu-prof --diagnostic-dir=${options.profileDir} --heapsnapshot-signal=SIGUSR2` }
-      : {};
+    const profiling = options.profileDir ? `--cpu-prof --diagnostic-dir=${options.profileDir} --heapsnapshot-signal=SIGUSR2` : '';
     start = performance.now();
-    let first: RunningController | undefined = await startController({ ...controllerEnv, ...profiling });
+    let first: RunningController | undefined = await startController({ ...controllerEnv, NODE_OPTIONS: `${options.nodeOptions} ${profiling}`.trim() });
     teardown.add('the controller', async () => first?.stop());
     const startSeconds = since(start);
     log(`controller: serving after ${startSeconds.toFixed(1)} s (pid ${first.pid}); waiting for every instance to be Ready ...`);
@@ -144,7 +142,7 @@ async function run(options: BenchOptions, teardown: Teardown): Promise<void> {
     first = undefined;
     const beforeResync = await readRequestCounts(kubeConfig);
     start = performance.now();
-    let second: RunningController | undefined = await startController(controllerEnv);
+    let second: RunningController | undefined = await startController({ ...controllerEnv, NODE_OPTIONS: options.nodeOptions });
     teardown.add('the restarted controller', async () => second?.stop());
     // Every instance is reconciled once after the caches' first list; done when that many ran and no more follow.
     let reconciles = 0;
@@ -189,7 +187,9 @@ async function takeHeapSnapshot(controller: RunningController, dir: string): Pro
 function summary(options: BenchOptions, baseline: SideResult | undefined, controller: ControllerResult | undefined, resync: ResyncResult | undefined): string {
   const n = options.instances;
   const perInstance = (writes: WriteSummary) => (writes.controllerTotal / n).toFixed(1);
-  const lines = [`book-controller at scale: ${n} instances, ${options.workers} workers (the plain client: ${options.workers} in flight)`];
+  const lines = [
+    `book-controller at scale: ${n} instances, ${options.workers} workers (the plain client: ${options.workers} in flight), controller NODE_OPTIONS "${options.nodeOptions}"`,
+  ];
   if (baseline) {
     lines.push(
       `  baseline (plain client)   ${baseline.seconds.toFixed(1).padStart(7)} s   ${baseline.writes.controllerTotal} writes (${perInstance(baseline.writes)} per instance; ${plainClientWritesPerInstance} its own, the rest core Events of kube-controller-manager)`,
