@@ -109,6 +109,9 @@ describe('an instance through its life over REST', () => {
     expect([immutable.status, String(immutable.json['message'])]).toEqual([400, expect.stringMatching(/^deployment\.type: cannot change/)]);
     const invalid = await rest('PATCH', `${instancePath}?update_mask=deployment.resources.cpu`, { deployment: { resources: { cpu: 'lots' } } });
     expect([invalid.status, String(invalid.json['message'])]).toEqual([400, expect.stringMatching(/^deployment\.resources\.cpu: must be a Kubernetes quantity/)]);
+    // Another organisation's PATCH finds nothing to change.
+    const foreign = await rest('PATCH', `${instancePath}?update_mask=deployment.replicas`, { deployment: { replicas: 5 } }, otherToken);
+    expect(foreign.status).toBe(404);
     const missing = await rest('PATCH', instancePath, { deployment: { replicas: 1 } });
     expect([missing.status, String(missing.json['message'])]).toEqual([400, expect.stringMatching(/^update_mask: is required/)]);
   });
