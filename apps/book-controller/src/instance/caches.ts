@@ -42,6 +42,7 @@ import {
 } from '@kubernetes/client-node';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
+import { listInPages } from './paged-list.js';
 import { shareConnections } from './shared-connections.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharingInstances } from './placement.js';
 
@@ -146,7 +147,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/apps/v1/deployments',
     labelSelector: managed,
-    list: () => apps.listDeploymentForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => apps.listDeploymentForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   const services = new RestartingInformer<V1Service>({
@@ -155,7 +156,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/services',
     labelSelector: managed,
-    list: () => core.listServiceForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => core.listServiceForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   const configMaps = new RestartingInformer<V1ConfigMap>({
@@ -164,7 +165,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/configmaps',
     labelSelector: managed,
-    list: () => core.listConfigMapForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => core.listConfigMapForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   const externalBooks = new RestartingInformer<ExternalBookDefinition>({
@@ -173,13 +174,17 @@ export function createControllerCaches(options: {
     logger,
     path: resourcePath(externalBookDefinitionResource),
     labelSelector: managed,
-    list: async () =>
-      (await custom.listClusterCustomObject({
-        group: externalBookDefinitionResource.group,
-        version: externalBookDefinitionResource.version,
-        plural: externalBookDefinitionResource.plural,
-        labelSelector: managed,
-      })) as KubernetesListObject<ExternalBookDefinition>,
+    list: () =>
+      listInPages(
+        async (page) =>
+          (await custom.listClusterCustomObject({
+            group: externalBookDefinitionResource.group,
+            version: externalBookDefinitionResource.version,
+            plural: externalBookDefinitionResource.plural,
+            labelSelector: managed,
+            ...page,
+          })) as KubernetesListObject<ExternalBookDefinition>,
+      ),
     onChange: enqueueOwner,
   });
 
@@ -189,7 +194,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/autoscaling/v2/horizontalpodautoscalers',
     labelSelector: managed,
-    list: () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   // A book's ReplicaSets and Pods carry the template's labels, managed-by included.
@@ -199,7 +204,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/apps/v1/replicasets',
     labelSelector: managed,
-    list: () => apps.listReplicaSetForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => apps.listReplicaSetForAllNamespaces({ labelSelector: managed, ...page }), slimReplicaSet),
     transform: slimReplicaSet,
     onChange: enqueueOwner,
   });
@@ -209,7 +214,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/pods',
     labelSelector: managed,
-    list: () => core.listPodForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => core.listPodForAllNamespaces({ labelSelector: managed, ...page }), slimPod),
     transform: slimPod,
     onChange: enqueueOwner,
   });
@@ -228,7 +233,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/namespaces',
     labelSelector: managed,
-    list: () => core.listNamespace({ labelSelector: managed }),
+    list: () => listInPages((page) => core.listNamespace({ labelSelector: managed, ...page })),
     onChange: (object) => enqueueNamespace({ metadata: { namespace: object.metadata?.name } }),
   });
   const resourceQuotas = new RestartingInformer<V1ResourceQuota>({
@@ -237,7 +242,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/resourcequotas',
     labelSelector: managed,
-    list: () => core.listResourceQuotaForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => core.listResourceQuotaForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueNamespace,
   });
   const limitRanges = new RestartingInformer<V1LimitRange>({
@@ -246,7 +251,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/limitranges',
     labelSelector: managed,
-    list: () => core.listLimitRangeForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => core.listLimitRangeForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueNamespace,
   });
   const networkPolicies = new RestartingInformer<V1NetworkPolicy>({
@@ -255,7 +260,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/networking.k8s.io/v1/networkpolicies',
     labelSelector: managed,
-    list: () => networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed }),
+    list: () => listInPages((page) => networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueNamespace,
   });
 
@@ -266,7 +271,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/secrets',
     labelSelector: credentialsSelector,
-    list: () => core.listSecretForAllNamespaces({ labelSelector: credentialsSelector }),
+    list: () => listInPages((page) => core.listSecretForAllNamespaces({ labelSelector: credentialsSelector, ...page })),
     transform: digestSecret,
     // A rotated credential rolls the pods of the instance the Secret belongs to.
     onChange: enqueueOwner,
@@ -280,7 +285,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/secrets',
     labelSelector: signing,
-    list: () => core.listSecretForAllNamespaces({ labelSelector: signing }),
+    list: () => listInPages((page) => core.listSecretForAllNamespaces({ labelSelector: signing, ...page })),
   });
 
   const all = [
