@@ -3,7 +3,10 @@ import { Code, ConnectError, createClient, createRouterTransport } from '@connec
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AuthenticationError, authInterceptor, permissions, type Principal, type TokenVerifier } from '@bdk/auth';
 import {
+  BadRequestSchema,
   BookControllerService,
+  ErrorInfoSchema,
+  IntegrationConfigSchema,
   WebhookService,
   WebhookSubscriberSchema,
   type DispatchTriggerRequest,
@@ -138,7 +141,7 @@ function router() {
     timestampToleranceSeconds: 300,
     logger,
     metrics: { count: (source, outcome) => counted.push([source, outcome]) },
-    payloadContract: (verified) => contracts[verified.instanceId],
+    payloadContract: (verified) => contracts[verified.instanceId] ?? verified.contract,
     now: () => new Date(clock),
   });
   return createClient(
@@ -518,6 +521,15 @@ describe('deliverWebhook with payload contracts', () => {
     );
     // gRPC has no 422: the sidecar makes it the HTTP status from this header.
     expect(error.metadata.get('x-bdk-http-status')).toBe('422');
+    expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations.map(({ field, description }) => ({ field, description }))).toEqual([
+      { field: '/ticket/priority', description: "must have required property 'priority'" },
+      { field: '/ticket/id', description: 'must be string' },
+    ]);
+    expect(error.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: 'PAYLOAD_SCHEMA_VIOLATION',
+      domain: 'bdk.voyager.io',
+      metadata: { source: 'zendesk', book: 'support-1-0-0' },
+    });
     expect(counted).toEqual([['zendesk', 'invalid_payload']]);
     expect(dispatched).toEqual([]);
     expect((await store.stats()).pending).toBe(0);
@@ -532,18 +544,13 @@ describe('deliverWebhook with payload contracts', () => {
   it('delivers a payload that meets the contract as any other', async () => {
     contracts[instanceIds.acme] = ticketContract;
     const body = Buffer.from('{"ticket":{"id":"12345","priority":"high","customer_id":"customer-789"}}');
-    const headers: Headers[] = [];
-    const answer = await client.deliverWebhook(
-      { source: 'zendesk', instanceId: '', body: { contentType: 'application/json', data: body } },
-      { headers: signed(body), onHeader: (header) => headers.push(header) },
-    );
-    expect(answer).toMatchObject({ processed: true, targets: ['customer-acme/support-1-0-0'] });
-    expect(headers[0]?.get('x-bdk-refused-targets')).toBeNull();
+    const answer = await deliver('zendesk', signed(body), { body });
+    expect(answer).toMatchObject({ processed: true, targets: ['customer-acme/support-1-0-0'], refusedTargets: [] });
     expect(Buffer.from(dispatched[0]?.payload ?? []).equals(body)).toBe(true);
     expect(counted).toEqual([['zendesk', 'accepted']]);
   });
 
-  it('delivers to the books whose contract the payload meets, and names the others in x-bdk-refused-targets', async () => {
+  it('delivers to the books whose contract the payload meets, and names the others in refused_targets', async () => {
     // A second acme instance whose secret verifies the same signature, of a book that wants a priority.
     const strict = create(WebhookSubscriberSchema, {
       target: { namespace: 'bdk', name: 'customer-acme-strict-support-5e0d' },
@@ -555,13 +562,13 @@ describe('deliverWebhook with payload contracts', () => {
     });
     subscribersBySource['zendesk']?.push(strict);
     contracts[strict.instanceId] = { ...ticketContract, book: 'strict-support-1-0-0' };
-    const headers: Headers[] = [];
-    const answer = await client.deliverWebhook(
-      { source: 'zendesk', instanceId: '', body: { contentType: 'application/json', data: payload } },
-      { headers: sign(acmeSecret), onHeader: (header) => headers.push(header) },
-    );
-    expect(answer).toMatchObject({ processed: true, routedTo: 'customer-acme/support-1-0-0', targets: ['customer-acme/support-1-0-0'] });
-    expect(headers[0]?.get('x-bdk-refused-targets')).toBe('customer-acme/strict-support-1-0-0');
+    const answer = await deliver('zendesk', sign(acmeSecret));
+    expect(answer).toMatchObject({
+      processed: true,
+      routedTo: 'customer-acme/support-1-0-0',
+      targets: ['customer-acme/support-1-0-0'],
+      refusedTargets: ['customer-acme/strict-support-1-0-0'],
+    });
     expect(dispatched.flatMap((request) => request.targets.map((t) => t.name))).toEqual([subscriber('acme', []).target?.name]);
     expect((await store.get('org-acme', answer.webhookId))?.targets.map((t) => t.routedTo)).toEqual(['customer-acme/support-1-0-0']);
     expect(counted).toEqual([['zendesk', 'accepted']]);
@@ -571,6 +578,17 @@ describe('deliverWebhook with payload contracts', () => {
     const error = await rejection(deliver('zendesk', sign(acmeSecret)));
     expect(error.metadata.get('x-bdk-http-status')).toBe('422');
     expect(error.rawMessage.match(/must have required property 'priority'/g)).toHaveLength(1);
+  });
+
+  it('checks the contract the controller sends with each subscriber', async () => {
+    const [acme] = subscribersBySource['zendesk'] ?? [];
+    if (!acme) throw new Error('no acme subscriber');
+    acme.book = 'support-1-0-0';
+    acme.payloadContract = create(IntegrationConfigSchema, { payloadSchema: { type: 'object', required: ['ticket', 'via'] } });
+    const error = await rejection(deliver('zendesk', sign(acmeSecret)));
+    expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(['/via']);
+    expect(error.findDetails(ErrorInfoSchema)[0]?.metadata).toEqual({ source: 'zendesk', book: 'support-1-0-0' });
+    expect(dispatched).toEqual([]);
   });
 
   it('answers Internal and records nothing when the book\u2019s schema cannot be compiled', async () => {

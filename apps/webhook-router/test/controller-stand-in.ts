@@ -11,6 +11,8 @@ import {
   BookControllerService,
   WebhookSubscriberSchema,
   type DispatchTriggerRequest,
+  type IntegrationConfig,
+  type SchemaField,
   type TriggerResult,
   type ListWebhookSubscribersRequest,
   type WebhookSubscriber,
@@ -26,6 +28,10 @@ export interface StandInSubscriber {
   routedTo: string;
   scheme: SignatureScheme;
   secrets: string[];
+  /** The book's BookDefinition name, and what it accepts from the source, as the controller sends them. */
+  book?: string;
+  payloadContract?: IntegrationConfig;
+  inputs?: SchemaField[];
 }
 
 /** How a test's book answers one trigger. */
@@ -58,6 +64,9 @@ export async function startControllerStandIn(namespace: string): Promise<Control
       routedTo: s.routedTo,
       scheme: s.scheme,
       secrets: s.secrets,
+      book: s.book ?? '',
+      payloadContract: s.payloadContract,
+      inputs: s.inputs ?? [],
     });
 
   async function dispatch(request: DispatchTriggerRequest) {

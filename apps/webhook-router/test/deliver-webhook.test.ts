@@ -92,6 +92,7 @@ describe('POST /api/v1/webhooks/{source} through the sidecar', () => {
       routed_to: acmeZendesk.routedTo,
       processing_time_ms: expect.any(Number) as unknown,
       targets: [acmeZendesk.routedTo],
+      refused_targets: [],
     });
     for (const ofB of [globexZendesk.routedTo, globexZendesk.name, globexZendesk.instanceId, 'globex']) expect(text).not.toContain(ofB);
     const request = controller?.dispatched.at(-1);

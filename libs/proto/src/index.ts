@@ -5,6 +5,8 @@ export * from './gen/bdk/v1/library_service_pb.js';
 export * from './gen/bdk/v1/webhook_service_pb.js';
 export * from './gen/bdk/v1/controller_service_pb.js';
 export { HttpBodySchema, type HttpBody } from './gen/google/api/httpbody_pb.js';
+// Error details (google.rpc.BadRequest, ErrorInfo) that services attach to a status, for clients to act on.
+export { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, type BadRequest, type ErrorInfo } from './gen/google/rpc/error_details_pb.js';
 // The Model Manager is an external service with its own package; its names stay namespaced.
 export * as modelmanager from './gen/modelmanager/v1/prompt_service_pb.js';
 // Standard gRPC health checking, served by every BDK service.

@@ -188,6 +188,7 @@ describe('WebhookService through the Envoy sidecar', () => {
       routed_to: `github:${createHash('sha256').update(payload).digest('hex')}`,
       processing_time_ms: 150,
       targets: [],
+      refused_targets: [],
     });
   });
 });

@@ -36,9 +36,10 @@ function signingSecret(inst: BookInstanceDefinition, bookName: string, entries: 
 }
 
 const support = book('support', [
-  { name: 'zendesk', type: 'webhook' },
+  { name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk', payload_schema: { type: 'object', required: ['ticket'] }, input_mapping: { customer_id: '/ticket/customer_id' } } },
   { name: 'hooks', type: 'webhook', config: { source: 'acme', scheme: 'github' } },
 ]);
+support.spec.schema = { inputs: [{ name: 'customer_id', type: 'string', required: true }, { name: 'issue_type', enum: ['billing', 'technical'] }] };
 const other = book('other', [{ name: 'slack', type: 'api' }]);
 const a = instance('a', { id: 'id-a', org: 'org-a', book: 'support', namespace: 'customer-a' });
 const b = instance('b', { id: 'id-b', org: 'org-b', book: 'support', namespace: 'customer-b' });
@@ -72,6 +73,20 @@ describe('webhookSubscribers', () => {
       scheme: 'zendesk',
       secrets: ['a-new', 'a-old'],
     });
+  });
+
+  it("carries the book, its integration's payload contract and its inputs, for the router to check payloads", () => {
+    expect(list('zendesk')[0]).toMatchObject({
+      book: 'support',
+      payloadContract: { endpoint: '', payloadSchema: { type: 'object', required: ['ticket'] }, inputMapping: { customer_id: '/ticket/customer_id' } },
+      inputs: [
+        { name: 'customer_id', type: 'string', required: true, enum: [] },
+        { name: 'issue_type', type: '', required: false, enum: ['billing', 'technical'] },
+      ],
+    });
+    // An integration that declares no contract: none to check.
+    expect(list('acme')[0]?.payloadContract).toMatchObject({ inputMapping: {} });
+    expect(list('acme')[0]?.payloadContract?.payloadSchema).toBeUndefined();
   });
 
   it('drops the previous secret once its window has passed', () => {

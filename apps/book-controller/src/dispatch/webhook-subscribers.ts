@@ -11,7 +11,7 @@ import {
   type BookInstanceDefinition,
   type RestartingInformer,
 } from '@bdk/k8s';
-import { create } from '@bufbuild/protobuf';
+import { create, type JsonObject } from '@bufbuild/protobuf';
 import { WebhookSubscriberSchema, type BookControllerService, type WebhookSubscriber } from '@bdk/proto';
 import { defaultSchemeFor, isSignatureScheme } from '@bdk/webhooks';
 import type { V1Secret } from '@kubernetes/client-node';
@@ -72,6 +72,12 @@ export function webhookSubscribers(input: {
         routedTo: `${customerNamespace}/${instance.spec.bookRef.name}`,
         scheme: scheme && isSignatureScheme(scheme) ? scheme : defaultSchemeFor(key),
         secrets: verifyingSecrets(entry, input.now),
+        book: book.metadata.name ?? '',
+        payloadContract: {
+          payloadSchema: integration.config?.payload_schema as JsonObject | undefined,
+          inputMapping: integration.config?.input_mapping ?? {},
+        },
+        inputs: (book.spec.schema?.inputs ?? []).map((field) => ({ name: field.name, type: field.type ?? '', required: field.required ?? false, enum: field.enum ?? [] })),
       }),
     );
   }

@@ -8,6 +8,7 @@
 // secret as with a wrong one), so an unknown source costs about what a known one does.
 import { defaultSchemeFor, isSignatureScheme, verifySignature, type SignatureScheme, type VerifyResult } from '@bdk/webhooks';
 import type { InstanceTarget, WebhookSubscriber } from '@bdk/proto';
+import { payloadContract, type PayloadContract } from './payload-contract.js';
 
 /** A subscriber whose secret verified the webhook. */
 export interface VerifiedSubscriber {
@@ -21,6 +22,8 @@ export interface VerifiedSubscriber {
   secretIndex: number;
   /** The sender's delivery id, where the scheme signs one. */
   deliveryId?: string;
+  /** What the instance's book accepts from the source, as the controller sent it; none: any payload. */
+  contract?: PayloadContract;
 }
 
 /** Why a subscriber did not verify, or could not be tried. */
@@ -91,7 +94,8 @@ export function verifyAgainstSubscribers(options: VerifyOptions): Verdict {
       detail ??= result.message;
       continue;
     }
-    verified.push({ target, instanceId, organizationId, routedTo, scheme, secretIndex: result.secretIndex, deliveryId: result.deliveryId });
+    const contract = payloadContract(subscriber.book, subscriber.payloadContract, subscriber.inputs);
+    verified.push({ target, instanceId, organizationId, routedTo, scheme, secretIndex: result.secretIndex, deliveryId: result.deliveryId, ...(contract ? { contract } : {}) });
   }
 
   if (verified.length === 0) return { ok: false, reason: 'not_verified', failures, detail };

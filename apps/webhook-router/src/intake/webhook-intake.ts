@@ -11,7 +11,7 @@ import type { AttemptReport, Dispatcher } from '../delivery/dispatcher.js';
 import { uuidv7 } from '../delivery/uuidv7.js';
 import { canonicalInstanceId, instanceIdProblem } from './instance-id.js';
 import type { PayloadContract } from './payload-contract.js';
-import { describeViolation, payloadRefusal, refusedTargetsHeader } from './payload-refusal.js';
+import { describeViolation, payloadRefusal } from './payload-refusal.js';
 import { distinctViolations, screenPayload } from './payload-screening.js';
 import { createPayloadValidator, type PayloadValidator } from './payload-validator.js';
 import { senderDeliveryId } from './sender-delivery-id.js';
@@ -79,10 +79,7 @@ export interface IntakeDeps {
   timestampToleranceSeconds: number;
   logger: Logger;
   metrics: WebhookMetrics;
-  /**
-   * What a verified subscriber's book accepts from the source; undefined (and the default for every subscriber):
-   * any payload.
-   */
+  /** What a verified subscriber's book accepts from the source; undefined: any payload. Default: the controller's word. */
   payloadContract?: (subscriber: VerifiedSubscriber) => PayloadContract | undefined;
   /** Default: one of its own, holding up to 1,000 compiled schemas. */
   payloadValidator?: PayloadValidator;
@@ -95,7 +92,7 @@ export type DeliverWebhookResponse = MessageInitShape<typeof DeliverWebhookRespo
 export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest, context: HandlerContext) => Promise<DeliverWebhookResponse> {
   const { subscribers, store, dispatcher, limits, logger, metrics } = deps;
   const now = deps.now ?? (() => new Date());
-  const contractOf = deps.payloadContract ?? (() => undefined);
+  const contractOf = deps.payloadContract ?? ((subscriber: VerifiedSubscriber) => subscriber.contract);
   const validator = deps.payloadValidator ?? createPayloadValidator({ maxSchemas: 1_000 });
 
   return async function deliverWebhook(request, context) {
@@ -207,7 +204,7 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
         throw new ConnectError('checking the payload failed', Code.Internal);
       }
       count('invalid_payload');
-      throw payloadRefusal(context, distinctViolations(screening.refused));
+      throw payloadRefusal(context, { source, books: screening.refused.map((r) => r.book), violations: distinctViolations(screening.refused) });
     }
     const verified = screening.accepted;
     const refusedTargets = [...screening.refused, ...screening.unchecked].map(({ subscriber }) => subscriber.routedTo);
@@ -253,7 +250,6 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
     }
     count('accepted');
     limits.noteAccepted(delivery.targets.length);
-    if (refusedTargets.length > 0) context.responseHeader.set(refusedTargetsHeader, refusedTargets.join(','));
 
     const targets = delivery.targets.map((t) => t.routedTo);
     let reports: AttemptReport[] | undefined;
@@ -277,7 +273,7 @@ export function webhookIntake(deps: IntakeDeps): (request: DeliverWebhookRequest
       payloadBytes: payload.length,
       processingTimeMs: elapsedMs(),
     });
-    return { webhookId, processed, routedTo: targets.join(','), targets, processingTimeMs: elapsedMs() };
+    return { webhookId, processed, routedTo: targets.join(','), targets, processingTimeMs: elapsedMs(), refusedTargets };
   };
 }
 
