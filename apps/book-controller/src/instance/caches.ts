@@ -42,7 +42,7 @@ import {
 } from '@kubernetes/client-node';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
-import { listInPages } from './paged-list.js';
+import { listInPages, oneAtATime } from './paged-list.js';
 import { shareConnections } from './shared-connections.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharingInstances } from './placement.js';
 
@@ -105,6 +105,13 @@ export function createControllerCaches(options: {
   const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const managed = labelSelector({ [bdkLabels.managedBy]: managedByBdk });
+  // Read in pages, one list at a time: at start-up every cache lists, and thousands of objects as the apiserver
+  // sends them (managedFields and all, as text, parsed, then typed) would otherwise be in memory together.
+  const inTurn = oneAtATime();
+  const paged =
+    <T extends KubernetesObject>(page: (options: { limit: number; _continue?: string }) => Promise<KubernetesListObject<T>>, reduce?: (object: T) => T) =>
+    () =>
+      inTurn(() => listInPages(page, reduce));
   // A child names its instance; an object of a shared workload concerns every instance it serves.
   const enqueueOwner = (child: KubernetesObject) => {
     const key = ownerKeyOf(child);
@@ -147,7 +154,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/apps/v1/deployments',
     labelSelector: managed,
-    list: () => listInPages((page) => apps.listDeploymentForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => apps.listDeploymentForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   const services = new RestartingInformer<V1Service>({
@@ -156,7 +163,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/services',
     labelSelector: managed,
-    list: () => listInPages((page) => core.listServiceForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => core.listServiceForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   const configMaps = new RestartingInformer<V1ConfigMap>({
@@ -165,7 +172,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/configmaps',
     labelSelector: managed,
-    list: () => listInPages((page) => core.listConfigMapForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => core.listConfigMapForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   const externalBooks = new RestartingInformer<ExternalBookDefinition>({
@@ -174,17 +181,16 @@ export function createControllerCaches(options: {
     logger,
     path: resourcePath(externalBookDefinitionResource),
     labelSelector: managed,
-    list: () =>
-      listInPages(
-        async (page) =>
-          (await custom.listClusterCustomObject({
-            group: externalBookDefinitionResource.group,
-            version: externalBookDefinitionResource.version,
-            plural: externalBookDefinitionResource.plural,
-            labelSelector: managed,
-            ...page,
-          })) as KubernetesListObject<ExternalBookDefinition>,
-      ),
+    list: paged(
+      async (page) =>
+        (await custom.listClusterCustomObject({
+          group: externalBookDefinitionResource.group,
+          version: externalBookDefinitionResource.version,
+          plural: externalBookDefinitionResource.plural,
+          labelSelector: managed,
+          ...page,
+        })) as KubernetesListObject<ExternalBookDefinition>,
+    ),
     onChange: enqueueOwner,
   });
 
@@ -194,7 +200,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/autoscaling/v2/horizontalpodautoscalers',
     labelSelector: managed,
-    list: () => listInPages((page) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueOwner,
   });
   // A book's ReplicaSets and Pods carry the template's labels, managed-by included.
@@ -204,7 +210,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/apps/v1/replicasets',
     labelSelector: managed,
-    list: () => listInPages((page) => apps.listReplicaSetForAllNamespaces({ labelSelector: managed, ...page }), slimReplicaSet),
+    list: paged((page) => apps.listReplicaSetForAllNamespaces({ labelSelector: managed, ...page }), slimReplicaSet),
     transform: slimReplicaSet,
     onChange: enqueueOwner,
   });
@@ -214,7 +220,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/pods',
     labelSelector: managed,
-    list: () => listInPages((page) => core.listPodForAllNamespaces({ labelSelector: managed, ...page }), slimPod),
+    list: paged((page) => core.listPodForAllNamespaces({ labelSelector: managed, ...page }), slimPod),
     transform: slimPod,
     onChange: enqueueOwner,
   });
@@ -233,7 +239,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/namespaces',
     labelSelector: managed,
-    list: () => listInPages((page) => core.listNamespace({ labelSelector: managed, ...page })),
+    list: paged((page) => core.listNamespace({ labelSelector: managed, ...page })),
     onChange: (object) => enqueueNamespace({ metadata: { namespace: object.metadata?.name } }),
   });
   const resourceQuotas = new RestartingInformer<V1ResourceQuota>({
@@ -242,7 +248,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/resourcequotas',
     labelSelector: managed,
-    list: () => listInPages((page) => core.listResourceQuotaForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => core.listResourceQuotaForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueNamespace,
   });
   const limitRanges = new RestartingInformer<V1LimitRange>({
@@ -251,7 +257,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/limitranges',
     labelSelector: managed,
-    list: () => listInPages((page) => core.listLimitRangeForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => core.listLimitRangeForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueNamespace,
   });
   const networkPolicies = new RestartingInformer<V1NetworkPolicy>({
@@ -260,7 +266,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/apis/networking.k8s.io/v1/networkpolicies',
     labelSelector: managed,
-    list: () => listInPages((page) => networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed, ...page })),
+    list: paged((page) => networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed, ...page })),
     onChange: enqueueNamespace,
   });
 
@@ -271,7 +277,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/secrets',
     labelSelector: credentialsSelector,
-    list: () => listInPages((page) => core.listSecretForAllNamespaces({ labelSelector: credentialsSelector, ...page })),
+    list: paged((page) => core.listSecretForAllNamespaces({ labelSelector: credentialsSelector, ...page })),
     transform: digestSecret,
     // A rotated credential rolls the pods of the instance the Secret belongs to.
     onChange: enqueueOwner,
@@ -285,7 +291,7 @@ export function createControllerCaches(options: {
     logger,
     path: '/api/v1/secrets',
     labelSelector: signing,
-    list: () => listInPages((page) => core.listSecretForAllNamespaces({ labelSelector: signing, ...page })),
+    list: paged((page) => core.listSecretForAllNamespaces({ labelSelector: signing, ...page })),
   });
 
   const all = [

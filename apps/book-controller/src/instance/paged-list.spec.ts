@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { listInPages, pageSize } from './paged-list.js';
+import { listInPages, oneAtATime, pageSize } from './paged-list.js';
 
 type Item = KubernetesObject & { spec?: { big?: string } };
 
@@ -50,5 +50,35 @@ describe('listInPages', () => {
     const api = pagedApi(2, '_continue');
     await listInPages(api.page);
     expect(api.requests).toHaveLength(1);
+  });
+});
+
+describe('oneAtATime', () => {
+  it('starts each list once the one before it has settled, failed ones included', async () => {
+    const inTurn = oneAtATime();
+    const log: string[] = [];
+    let finishFirst: () => void = () => undefined;
+    const first = inTurn(async () => {
+      log.push('first started');
+      await new Promise<void>((resolve) => (finishFirst = resolve));
+      log.push('first done');
+      throw new Error('first failed');
+    });
+    const second = inTurn(async () => {
+      log.push('second started');
+      return 2;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(['first started']);
+    finishFirst();
+    await expect(first).rejects.toThrow('first failed');
+    await expect(second).resolves.toBe(2);
+    expect(log).toEqual(['first started', 'first done', 'second started']);
+  });
+
+  it('gives the turn away when a list hangs past its slot', async () => {
+    const inTurn = oneAtATime(30);
+    void inTurn(() => new Promise(() => undefined));
+    await expect(inTurn(async () => 'next')).resolves.toBe('next');
   });
 });

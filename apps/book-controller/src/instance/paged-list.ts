@@ -4,7 +4,7 @@
 import { dropManagedFields } from '@bdk/controller-runtime';
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 
-export const pageSize = 500;
+export const pageSize = 250;
 
 /** Where the next page starts: client-node's typed lists name it `_continue`, the API `continue`. */
 function continueToken(list: KubernetesListObject<KubernetesObject>): string | undefined {
@@ -29,4 +29,18 @@ export async function listInPages<T extends KubernetesObject>(
     token = continueToken(next);
   }
   return { ...first, items };
+}
+
+/**
+ * Runs lists one after another (the caches of a controller start together, and would otherwise hold a page of
+ * each kind at once). A list that has not settled after `slotMs` gives its turn to the next one and runs on.
+ */
+export function oneAtATime(slotMs = 60_000): <R>(list: () => Promise<R>) => Promise<R> {
+  let turn: Promise<unknown> = Promise.resolve();
+  return <R>(list: () => Promise<R>) => {
+    const result = turn.then(list);
+    const settled = result.catch(() => undefined);
+    turn = Promise.race([settled, new Promise((resolve) => setTimeout(resolve, slotMs).unref())]);
+    return result;
+  };
 }
