@@ -1,6 +1,6 @@
 // What the controller keeps of the objects it watches in bulk (one or more per instance), so that memory grows with
 // what reconciling reads and not with what the apiserver stores: a Pod keeps its identity and readiness, a
-// ReplicaSet its revision and template (a rollback puts it back).
+// ReplicaSet its identity, revision and size (not its template: the rare rollback reads the one it goes back to).
 import { bdkAnnotations } from '@bdk/k8s';
 import type { V1ObjectMeta, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { revisionAnnotation } from './rollout-health.js';
@@ -43,7 +43,7 @@ export function slimPod(pod: V1Pod): V1Pod {
 export function slimReplicaSet(replicaSet: V1ReplicaSet): V1ReplicaSet {
   return {
     metadata: slimMetadata(replicaSet.metadata, [bdkAnnotations.instanceRef, revisionAnnotation]),
-    spec: replicaSet.spec && { selector: replicaSet.spec.selector, replicas: replicaSet.spec.replicas, template: replicaSet.spec.template },
+    spec: replicaSet.spec && { selector: replicaSet.spec.selector, replicas: replicaSet.spec.replicas },
     status: replicaSet.status && { replicas: replicaSet.status.replicas, readyReplicas: replicaSet.status.readyReplicas },
   };
 }

@@ -11,7 +11,7 @@ import {
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
-import { CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { ControllerConfig } from '../config.js';
 import type { ReconcileResult } from '@bdk/controller-runtime';
 import type { ControllerCaches } from './caches.js';
@@ -39,7 +39,7 @@ import type { EventRecorder } from './events.js';
 import { desiredStatus, failure, statusChanged, type Observation } from './instance-status.js';
 import { desiredNamespacePolicy, type NamespacePolicyObject } from './namespace-policy.js';
 import { createOwnWrites } from './own-writes.js';
-import { heldBack, planRollback, rollbackRecord, type RollbackRecord } from './rollback.js';
+import { heldBack, planRollback, rollbackRecord, rollbackTemplate, type RollbackRecord } from './rollback.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharedWorkloadSelector, sharingInstances } from './placement.js';
 import { observeRollout } from './rollout-health.js';
 import { shareConnections } from './shared-connections.js';
@@ -86,6 +86,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
   const { resources, caches, children, namespaces, config, policy, events, logger } = deps;
   // In place: every client made from this KubeConfig, deps.resources included, shares the connections.
   const core = shareConnections(deps.kubeConfig).makeApiClient(CoreV1Api);
+  const apps = shareConnections(deps.kubeConfig).makeApiClient(AppsV1Api);
   const now = deps.now ?? (() => new Date());
   const ownWrites = createOwnWrites<BookInstanceDefinition>();
 
@@ -322,8 +323,9 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     const health = observeRollout(deployment, replicaSets, pods);
     if (deployment && health.failure && changed.length === 0) {
       const plan = planRollback(deployment, replicaSets);
-      if (plan) {
-        deployment = await children.replaceTemplate(deployment, plan.template);
+      const template = plan && rollbackTemplate(await apps.readNamespacedReplicaSet({ namespace: deployment.metadata?.namespace ?? namespace, name: plan.replicaSet }));
+      if (plan && template) {
+        deployment = await children.replaceTemplate(deployment, template);
         const rollback = rollbackRecord(wanted, plan, health.failure, now());
         log.warn('rolled the book back: its rollout failed', { reason: health.failure.reason, message: health.failure.message, revision: plan.revision });
         await events(instance, 'Warning', EventReason.RolledBack, `${health.failure.message}; rolled back to revision ${plan.revision}`);

@@ -10,8 +10,11 @@ import { currentReplicaSet, ownedReplicaSets, revisionOf, templateHashLabel, typ
 export type RollbackRecord = NonNullable<BookInstanceDefinitionStatus['rollback']>;
 
 export interface RollbackPlan {
-  /** The template to put back, without the ReplicaSet's pod-template-hash label. */
-  template: V1PodTemplateSpec;
+  /**
+   * The ReplicaSet whose template goes back. The cache keeps no templates (cache-transforms): the ReplicaSet is read
+   * when a rollback needs it.
+   */
+  replicaSet: string;
   /** The revision it ran as. */
   revision: number;
 }
@@ -19,10 +22,16 @@ export interface RollbackPlan {
 /** The newest ReplicaSet before the current one, whose template the Deployment goes back to; undefined when there is none. */
 export function planRollback(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): RollbackPlan | undefined {
   const current = currentReplicaSet(deployment, replicaSets);
-  const previous = ownedReplicaSets(deployment, replicaSets).find((rs) => rs !== current && revisionOf(rs) > 0 && rs.spec?.template);
-  if (!previous?.spec?.template) return undefined;
-  const { [templateHashLabel]: _hash, ...labels } = previous.spec.template.metadata?.labels ?? {};
-  return { template: { ...previous.spec.template, metadata: { ...previous.spec.template.metadata, labels } }, revision: revisionOf(previous) };
+  const previous = ownedReplicaSets(deployment, replicaSets).find((rs) => rs !== current && revisionOf(rs) > 0);
+  return previous?.metadata?.name ? { replicaSet: previous.metadata.name, revision: revisionOf(previous) } : undefined;
+}
+
+/** The ReplicaSet's pod template as the Deployment takes it back: without the pod-template-hash label. */
+export function rollbackTemplate(replicaSet: V1ReplicaSet): V1PodTemplateSpec | undefined {
+  const template = replicaSet.spec?.template;
+  if (!template) return undefined;
+  const { [templateHashLabel]: _hash, ...labels } = template.metadata?.labels ?? {};
+  return { ...template, metadata: { ...template.metadata, labels } };
 }
 
 /** The applied hash of the Deployment as built from the spec, the key a rollback record is kept under. */

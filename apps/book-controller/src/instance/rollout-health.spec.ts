@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { observeRollout, revisionAnnotation, templateHashLabel } from './rollout-health.js';
-import { planRollback } from './rollback.js';
+import { planRollback, rollbackTemplate } from './rollback.js';
 
 const deployment = (overrides: { revision?: number; replicas?: number; generation?: number; status?: V1Deployment['status'] } = {}): V1Deployment => ({
   metadata: { name: 'book', uid: 'dep-uid', generation: overrides.generation ?? 2, annotations: { [revisionAnnotation]: String(overrides.revision ?? 2) } },
@@ -62,11 +62,14 @@ describe('observeRollout', () => {
 });
 
 describe('planRollback', () => {
-  it('goes back to the newest earlier ReplicaSet, without its pod-template-hash label', () => {
-    const plan = planRollback(deployment({ revision: 3 }), [replicaSet(1, 'first'), replicaSet(2, 'second'), replicaSet(3, 'third')]);
-    expect(plan?.revision).toBe(2);
-    expect(plan?.template.metadata?.labels).toEqual({ app: 'book' });
-    expect(plan?.template.spec?.containers[0]?.image).toBe('book:2');
+  it('goes back to the newest earlier ReplicaSet, whose template it takes without the pod-template-hash label', () => {
+    // As cached: no templates.
+    const cached = [replicaSet(1, 'first'), replicaSet(2, 'second'), replicaSet(3, 'third')].map(({ spec, ...rest }) => ({ ...rest, spec: { selector: spec?.selector ?? {} } }));
+    expect(planRollback(deployment({ revision: 3 }), cached)).toEqual({ replicaSet: 'book-second', revision: 2 });
+    const template = rollbackTemplate(replicaSet(2, 'second'));
+    expect(template?.metadata?.labels).toEqual({ app: 'book' });
+    expect(template?.spec?.containers[0]?.image).toBe('book:2');
+    expect(rollbackTemplate({ metadata: { name: 'gone' } })).toBeUndefined();
   });
 
   it('has nothing to go back to on a first rollout, or among ReplicaSets of another Deployment', () => {
