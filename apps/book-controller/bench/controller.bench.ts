@@ -37,13 +37,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface SideResult {
   seconds: number;
   writes: WriteSummary;
+  /** CPU seconds of the process that did the work (the plain client's: this one). */
+  cpuSeconds: number;
 }
 
 interface ControllerResult extends SideResult {
   startSeconds: number;
   reconciles: number;
   memory: MemoryUsage;
-  cpuSeconds: number;
 }
 
 interface ResyncResult {
@@ -92,8 +93,10 @@ async function run(options: BenchOptions, teardown: Teardown): Promise<void> {
     const instances = await createInstances(inputs);
     log(`baseline: ${n} instances and Secrets created in ${since(start).toFixed(1)} s; the plain client writes ...`);
     const before = await readRequestCounts(kubeConfig);
+    const cpuBefore = process.cpuUsage();
     const result = await runPlainClient({ kubeConfig, resources, book, instances, config, policy, concurrency: options.workers, timeoutMs: phaseTimeoutMs, log });
-    baseline = { seconds: result.seconds, writes: writesBetween(before, await readRequestCounts(kubeConfig)) };
+    const cpu = process.cpuUsage(cpuBefore);
+    baseline = { seconds: result.seconds, writes: writesBetween(before, await readRequestCounts(kubeConfig)), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     log(`baseline: ${result.seconds.toFixed(1)} s; ${formatWrites(baseline.writes.controllerKinds)}`);
     start = performance.now();
     if (options.only !== 'baseline') {
@@ -192,7 +195,7 @@ function summary(options: BenchOptions, baseline: SideResult | undefined, contro
   ];
   if (baseline) {
     lines.push(
-      `  baseline (plain client)   ${baseline.seconds.toFixed(1).padStart(7)} s   ${baseline.writes.controllerTotal} writes (${perInstance(baseline.writes)} per instance; ${plainClientWritesPerInstance} its own, the rest core Events of kube-controller-manager)`,
+      `  baseline (plain client)   ${baseline.seconds.toFixed(1).padStart(7)} s   ${baseline.writes.controllerTotal} writes (${perInstance(baseline.writes)} per instance; ${plainClientWritesPerInstance} its own, the rest core Events of kube-controller-manager), ${baseline.cpuSeconds.toFixed(1)} CPU s`,
     );
   }
   if (controller) {
