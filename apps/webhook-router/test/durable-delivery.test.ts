@@ -346,8 +346,9 @@ describe.each(backends)('with the %s delivery store', (name, makeBackend) => {
       await router?.stop();
       const { BDK_WEBHOOK_SOURCE_RATE: _rate, BDK_WEBHOOK_SOURCE_BURST: _burst, ...unlimited } = routerEnv;
       // A book that keeps failing keeps its webhooks owed, so the queue fills up. The router's count of the queue is
-      // the store's (read every 2 s) plus what it accepted since, which can count a webhook twice for a moment but
-      // never misses one: with room for 3, two or three are accepted, then every one is refused.
+      // the store's (read every 2 s) plus what it accepted since, which can count a webhook twice for a moment (a
+      // refusal the next reading corrects) but never misses one: with room for 3, the first two are accepted, and
+      // never more than three in all.
       routerEnv = { ...unlimited, BDK_DELIVERY_MAX_PENDING: '3', BDK_DELIVERY_FIRST_ATTEMPT_BUDGET_MS: '0' };
       router = await startRouter(ports);
       scriptBook(() => ({ delivered: false, httpStatus: 503 }));
@@ -361,7 +362,8 @@ describe.each(backends)('with the %s delivery store', (name, makeBackend) => {
       const accepted = statuses.filter((status) => status === 200).length;
       expect(accepted).toBeGreaterThanOrEqual(2);
       expect(accepted).toBeLessThanOrEqual(3);
-      expect(statuses).toEqual([...Array<number>(accepted).fill(200), ...Array<number>(6 - accepted).fill(503)]);
+      expect(statuses.slice(0, 2)).toEqual([200, 200]);
+      expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
       expect(full?.headers.get('retry-after')).toBe('30');
       expect(full?.body).toMatchObject({ code: 14, message: 'the delivery queue is full; try again later' });
     }, 60_000);
