@@ -16,7 +16,7 @@ import { createPoster } from './http-poster.js';
 import { closedLoop, openLoop, peakRate, type PhaseResult } from './load-generator.js';
 import { measureCpu, processTree } from './process-cpu.js';
 import { formatSummary } from './summary.js';
-import { Teardown } from './teardown.js';
+import { Teardown } from '@bdk/testing';
 import { signedWebhooks } from './webhook-requests.js';
 
 const log = (line: string) => console.log(`[bench] ${line}`);

@@ -20,14 +20,13 @@ import { randomUUID } from 'node:crypto';
 import { readControllerConfig } from '../src/config.js';
 import { readWorkloadPolicy } from '../src/instance/workload-policy.js';
 import { seedBook } from '../test/fixtures.js';
-import { startKubeEnv, type KubeEnv } from './harness.js';
+import { startKubeEnv, Teardown, type KubeEnv } from './harness.js';
 import { formatWrites, readRequestCounts, writesBetween, type WriteSummary } from './apiserver-requests.js';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { followReadiness, startController, type RunningController } from './controller-side.js';
 import { createInstances, createNamespaces, deleteInstances } from './instance-inputs.js';
 import { plainClientWritesPerInstance, runPlainClient } from './plain-client.js';
 import type { MemoryUsage } from './process-usage.js';
-import { Teardown } from './teardown.js';
 
 const bdkNamespace = 'bdk';
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -2,4 +2,4 @@
 // integration tests do, so the harness is its tool; the workspace's lint rules allow @bdk/testing only in files
 // they know as tests, which the bench folder is not among.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-export { kubeGet, rolloutState, startApp, startKubeEnv, type KubeEnv, type RunningApp } from '@bdk/testing';
+export { kubeGet, rolloutState, startApp, startKubeEnv, Teardown, type KubeEnv, type RunningApp } from '@bdk/testing';

@@ -33,3 +33,4 @@ export { controllerAudience, platformServiceAccounts, setUpPlatformIdentity, typ
 export { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seedWebhookHeaders } from './seed-examples.js';
 export { waitUntil } from './wait.js';
 export { descriptorSetPath, toolchainVersions, toolPath, workspaceRoot, type Tool } from './workspace.js';
+export { Teardown } from './teardown.js';

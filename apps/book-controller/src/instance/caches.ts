@@ -112,6 +112,23 @@ export function createControllerCaches(options: {
     <T extends KubernetesObject>(page: (options: { limit: number; _continue?: string }) => Promise<KubernetesListObject<T>>, reduce?: (object: T) => T) =>
     () =>
       inTurn(() => listInPages(page, reduce));
+  /** A cache of one kind: listed in pages and watched, with `selector`, each object trimmed by `transform`. */
+  const cache = <T extends KubernetesObject>(
+    name: string,
+    path: string,
+    selector: string,
+    list: (query: { labelSelector: string; limit: number; _continue?: string }) => Promise<KubernetesListObject<T>>,
+    handlers: { transform?: (object: T) => T; onChange?: (object: T) => void } = {},
+  ) =>
+    new RestartingInformer<T>({
+      name,
+      kubeConfig,
+      logger,
+      path,
+      labelSelector: selector,
+      list: paged((page) => list({ labelSelector: selector, ...page }), handlers.transform),
+      ...handlers,
+    });
   // A child names its instance; an object of a shared workload concerns every instance it serves.
   const enqueueOwner = (child: KubernetesObject) => {
     const key = ownerKeyOf(child);
@@ -148,82 +165,63 @@ export function createControllerCaches(options: {
       }
     },
   });
-  const deployments = new RestartingInformer<V1Deployment>({
-    name: 'deployments',
-    kubeConfig,
-    logger,
-    path: '/apis/apps/v1/deployments',
-    labelSelector: managed,
-    list: paged((page) => apps.listDeploymentForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueOwner,
-  });
-  const services = new RestartingInformer<V1Service>({
-    name: 'services',
-    kubeConfig,
-    logger,
-    path: '/api/v1/services',
-    labelSelector: managed,
-    list: paged((page) => core.listServiceForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueOwner,
-  });
-  const configMaps = new RestartingInformer<V1ConfigMap>({
-    name: 'configmaps',
-    kubeConfig,
-    logger,
-    path: '/api/v1/configmaps',
-    labelSelector: managed,
-    list: paged((page) => core.listConfigMapForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueOwner,
-  });
-  const externalBooks = new RestartingInformer<ExternalBookDefinition>({
-    name: 'externalbookdefinitions',
-    kubeConfig,
-    logger,
-    path: resourcePath(externalBookDefinitionResource),
-    labelSelector: managed,
-    list: paged(
-      async (page) =>
-        (await custom.listClusterCustomObject({
-          group: externalBookDefinitionResource.group,
-          version: externalBookDefinitionResource.version,
-          plural: externalBookDefinitionResource.plural,
-          labelSelector: managed,
-          ...page,
-        })) as KubernetesListObject<ExternalBookDefinition>,
-    ),
-    onChange: enqueueOwner,
-  });
+  const deployments = cache<V1Deployment>(
+    'deployments',
+    '/apis/apps/v1/deployments',
+    managed,
+    (query) => apps.listDeploymentForAllNamespaces(query),
+    { onChange: enqueueOwner },
+  );
+  const services = cache<V1Service>(
+    'services',
+    '/api/v1/services',
+    managed,
+    (query) => core.listServiceForAllNamespaces(query),
+    { onChange: enqueueOwner },
+  );
+  const configMaps = cache<V1ConfigMap>(
+    'configmaps',
+    '/api/v1/configmaps',
+    managed,
+    (query) => core.listConfigMapForAllNamespaces(query),
+    { onChange: enqueueOwner },
+  );
+  const externalBooks = cache<ExternalBookDefinition>(
+    'externalbookdefinitions',
+    resourcePath(externalBookDefinitionResource),
+    managed,
+    async (query) =>
+      (await custom.listClusterCustomObject({
+        group: externalBookDefinitionResource.group,
+        version: externalBookDefinitionResource.version,
+        plural: externalBookDefinitionResource.plural,
+        ...query,
+      })) as KubernetesListObject<ExternalBookDefinition>,
+    { onChange: enqueueOwner },
+  );
 
-  const autoscalers = new RestartingInformer<V2HorizontalPodAutoscaler>({
-    name: 'horizontalpodautoscalers',
-    kubeConfig,
-    logger,
-    path: '/apis/autoscaling/v2/horizontalpodautoscalers',
-    labelSelector: managed,
-    list: paged((page) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueOwner,
-  });
+  const autoscalers = cache<V2HorizontalPodAutoscaler>(
+    'horizontalpodautoscalers',
+    '/apis/autoscaling/v2/horizontalpodautoscalers',
+    managed,
+    (query) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(query),
+    { onChange: enqueueOwner },
+  );
   // A book's ReplicaSets and Pods carry the template's labels, managed-by included.
-  const replicaSets = new RestartingInformer<V1ReplicaSet>({
-    name: 'replicasets',
-    kubeConfig,
-    logger,
-    path: '/apis/apps/v1/replicasets',
-    labelSelector: managed,
-    list: paged((page) => apps.listReplicaSetForAllNamespaces({ labelSelector: managed, ...page }), slimReplicaSet),
-    transform: slimReplicaSet,
-    onChange: enqueueOwner,
-  });
-  const pods = new RestartingInformer<V1Pod>({
-    name: 'pods',
-    kubeConfig,
-    logger,
-    path: '/api/v1/pods',
-    labelSelector: managed,
-    list: paged((page) => core.listPodForAllNamespaces({ labelSelector: managed, ...page }), slimPod),
-    transform: slimPod,
-    onChange: enqueueOwner,
-  });
+  const replicaSets = cache<V1ReplicaSet>(
+    'replicasets',
+    '/apis/apps/v1/replicasets',
+    managed,
+    (query) => apps.listReplicaSetForAllNamespaces(query),
+    { transform: slimReplicaSet, onChange: enqueueOwner },
+  );
+  const pods = cache<V1Pod>(
+    'pods',
+    '/api/v1/pods',
+    managed,
+    (query) => core.listPodForAllNamespaces(query),
+    { transform: slimPod, onChange: enqueueOwner },
+  );
 
   // A namespace-wide object concerns every instance of its namespace (one of them restores it when it changes).
   const enqueueNamespace = (object: KubernetesObject) => {
@@ -233,66 +231,44 @@ export function createControllerCaches(options: {
     }
   };
   // A namespace whose labels change (handed to another organisation, Pod Security removed) concerns its instances.
-  const customerNamespaces = new RestartingInformer<V1Namespace>({
-    name: 'namespaces',
-    kubeConfig,
-    logger,
-    path: '/api/v1/namespaces',
-    labelSelector: managed,
-    list: paged((page) => core.listNamespace({ labelSelector: managed, ...page })),
+  const customerNamespaces = cache<V1Namespace>('namespaces', '/api/v1/namespaces', managed, (query) => core.listNamespace(query), {
     onChange: (object) => enqueueNamespace({ metadata: { namespace: object.metadata?.name } }),
   });
-  const resourceQuotas = new RestartingInformer<V1ResourceQuota>({
-    name: 'resourcequotas',
-    kubeConfig,
-    logger,
-    path: '/api/v1/resourcequotas',
-    labelSelector: managed,
-    list: paged((page) => core.listResourceQuotaForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueNamespace,
-  });
-  const limitRanges = new RestartingInformer<V1LimitRange>({
-    name: 'limitranges',
-    kubeConfig,
-    logger,
-    path: '/api/v1/limitranges',
-    labelSelector: managed,
-    list: paged((page) => core.listLimitRangeForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueNamespace,
-  });
-  const networkPolicies = new RestartingInformer<V1NetworkPolicy>({
-    name: 'networkpolicies',
-    kubeConfig,
-    logger,
-    path: '/apis/networking.k8s.io/v1/networkpolicies',
-    labelSelector: managed,
-    list: paged((page) => networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed, ...page })),
-    onChange: enqueueNamespace,
-  });
+  const resourceQuotas = cache<V1ResourceQuota>(
+    'resourcequotas',
+    '/api/v1/resourcequotas',
+    managed,
+    (query) => core.listResourceQuotaForAllNamespaces(query),
+    { onChange: enqueueNamespace },
+  );
+  const limitRanges = cache<V1LimitRange>(
+    'limitranges',
+    '/api/v1/limitranges',
+    managed,
+    (query) => core.listLimitRangeForAllNamespaces(query),
+    { onChange: enqueueNamespace },
+  );
+  const networkPolicies = cache<V1NetworkPolicy>(
+    'networkpolicies',
+    '/apis/networking.k8s.io/v1/networkpolicies',
+    managed,
+    (query) => networking.listNetworkPolicyForAllNamespaces(query),
+    { onChange: enqueueNamespace },
+  );
 
   const credentialsSelector = labelSelector({ [bdkLabels.secretPurpose]: secretPurposes.credentials });
-  const credentialSecrets = new RestartingInformer<V1Secret>({
-    name: 'credential-secrets',
-    kubeConfig,
-    logger,
-    path: '/api/v1/secrets',
-    labelSelector: credentialsSelector,
-    list: paged((page) => core.listSecretForAllNamespaces({ labelSelector: credentialsSelector, ...page })),
-    transform: digestSecret,
     // A rotated credential rolls the pods of the instance the Secret belongs to.
-    onChange: enqueueOwner,
-  });
+  const credentialSecrets = cache<V1Secret>(
+    'credential-secrets',
+    '/api/v1/secrets',
+    credentialsSelector,
+    (query) => core.listSecretForAllNamespaces(query),
+    { transform: digestSecret, onChange: enqueueOwner },
+  );
 
   const signing = labelSelector({ [bdkLabels.secretPurpose]: secretPurposes.webhookSigning });
   // No onChange: the reconcile does not read signing Secrets; the router's calls read the cache as it is then.
-  const signingSecrets = new RestartingInformer<V1Secret>({
-    name: 'webhook-signing-secrets',
-    kubeConfig,
-    logger,
-    path: '/api/v1/secrets',
-    labelSelector: signing,
-    list: paged((page) => core.listSecretForAllNamespaces({ labelSelector: signing, ...page })),
-  });
+  const signingSecrets = cache<V1Secret>('webhook-signing-secrets', '/api/v1/secrets', signing, (query) => core.listSecretForAllNamespaces(query));
 
   const all = [
     books,

@@ -22,6 +22,8 @@ describe('digestSecret', () => {
     expect(JSON.stringify(digested)).not.toContain(Buffer.from('s3cr3t-value').toString('base64'));
     expect(digested.data?.['api_key']).toMatch(/^[0-9a-f]{64}$/);
     expect(digested.metadata).not.toHaveProperty('managedFields');
+    // Digesting a digested Secret changes nothing (the cache may apply it twice).
+    expect(digestSecret(digested)).toEqual(digested);
   });
 });
 

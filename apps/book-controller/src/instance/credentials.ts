@@ -9,12 +9,19 @@ import { ConditionReason } from './conditions.js';
 import type { InstanceIdentity } from './desired-objects.js';
 import type { Observation } from './instance-status.js';
 
-/** A Secret with each value replaced by its SHA-256 (hex); `stringData` and every other value dropped. */
+/** The type a digested Secret is given in the cache, so that digesting it again changes nothing. */
+const digestedType = 'bdk.voyager.io/digests';
+
+/**
+ * A Secret with each value replaced by its SHA-256 (hex); `stringData` and every other value dropped. Idempotent:
+ * the cache applies it to a listed Secret once more.
+ */
 export function digestSecret(secret: V1Secret): V1Secret {
+  if (secret.type === digestedType) return secret;
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = createHash('sha256').update(value).digest('hex');
   const { name, namespace, uid, resourceVersion, labels, annotations } = secret.metadata ?? {};
-  return { apiVersion: secret.apiVersion, kind: secret.kind, metadata: { name, namespace, uid, resourceVersion, labels, annotations }, type: secret.type, data };
+  return { apiVersion: secret.apiVersion, kind: secret.kind, metadata: { name, namespace, uid, resourceVersion, labels, annotations }, type: digestedType, data };
 }
 
 /** Reads one Secret of the customer namespace as digestSecret gives it, or undefined when it does not exist. */

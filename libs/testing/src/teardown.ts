@@ -1,4 +1,5 @@
-// Everything the benchmark starts is stopped, in reverse order, whether the run ends, fails or is interrupted.
+// Everything a benchmark or tool run starts is stopped, in reverse order, whether the run ends, fails, times out or
+// is interrupted.
 
 export class Teardown {
   private readonly steps: { what: string; step: () => Promise<unknown> }[] = [];
@@ -22,7 +23,7 @@ export class Teardown {
   onSignals(): void {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
-        console.error(`\n${signal}: stopping everything the benchmark started ...`);
+        console.error(`\n${signal}: stopping everything that was started ...`);
         void this.run().finally(() => process.exit(130));
       });
     }
