@@ -136,9 +136,10 @@ describe('book-controller leader election', () => {
     await leader.process.exited;
     await waitUntil('the standby to hold the Lease', async () => (await holder())?.startsWith('controller-b_'), { intervalMs: 50, timeoutMs: 15_000 });
     const tookMs = Date.now() - killedAt;
-    // The killed leader released nothing: the standby waited for its lease to run out, and no longer.
+    // The killed leader released nothing: the standby waited for its lease to run out, and then took it at its next
+    // try. The slack above that is this test's own polling and a loaded machine's scheduling, not the elector's.
     expect(tookMs).toBeGreaterThanOrEqual(lease.leaseDurationMs - lease.retryPeriodMs);
-    expect(tookMs).toBeLessThan(lease.leaseDurationMs + lease.retryPeriodMs + 500);
+    expect(tookMs).toBeLessThan(lease.leaseDurationMs + lease.retryPeriodMs + 1_500);
     await waitUntil('the new leader to report it', async () => (await leading(running)) === 1);
 
     const instance = await createInstance();
