@@ -42,6 +42,7 @@ import {
 } from '@kubernetes/client-node';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
+import { CustomerNamespaceIndex } from './customer-namespace-index.js';
 import { listInPages, oneAtATime } from './paged-list.js';
 import { shareConnections } from './shared-connections.js';
 import { sharedWorkloadLabel, sharedWorkloadOf, sharingInstances } from './placement.js';
@@ -141,13 +142,17 @@ export function createControllerCaches(options: {
     for (const instance of sharingInstances(shared, instances.list(namespace))) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
   };
 
+  const byCustomerNamespace = new CustomerNamespaceIndex();
   const instances = customResourceInformer({
     kubeConfig,
     client: resources.instances,
     namespace,
     logger,
     onChange: (instance) => {
-      enqueue(objectKey(instance.metadata.namespace ?? namespace, instance.metadata.name ?? ''));
+      const { name = '', namespace: instanceNamespace = namespace } = instance.metadata;
+      // The cache has applied the change already: an instance no longer in it was deleted.
+      byCustomerNamespace.update(objectKey(instanceNamespace, name), instances.get(name, instanceNamespace) ? instance.spec.customer.namespace : undefined);
+      enqueue(objectKey(instanceNamespace, name));
       // The shared workload's size is the largest its instances ask for: one that changes or goes concerns the rest.
       const shared = sharedWorkloadOf(instance);
       if (shared) for (const other of sharingInstances(shared, instances.list(namespace))) enqueue(objectKey(namespace, other.metadata.name ?? ''));
@@ -225,10 +230,7 @@ export function createControllerCaches(options: {
 
   // A namespace-wide object concerns every instance of its namespace (one of them restores it when it changes).
   const enqueueNamespace = (object: KubernetesObject) => {
-    const customerNamespace = object.metadata?.namespace;
-    for (const instance of instances.list(namespace)) {
-      if (instance.spec.customer.namespace === customerNamespace) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
-    }
+    for (const key of byCustomerNamespace.keys(object.metadata?.namespace ?? '')) enqueue(key);
   };
   // A namespace whose labels change (handed to another organisation, Pod Security removed) concerns its instances.
   const customerNamespaces = cache<V1Namespace>('namespaces', '/api/v1/namespaces', managed, (query) => core.listNamespace(query), {
