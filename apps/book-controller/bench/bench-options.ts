@@ -7,6 +7,8 @@ export interface BenchOptions {
   workers: number;
   /** Which sides run: both (the ratio), or one of them alone while looking into it. */
   only: 'baseline' | 'controller' | undefined;
+  /** Runs the baseline again after the controller, and compares with the mean of both (a machine whose load moves). */
+  repeatBaseline: boolean;
   /** When set, the controller writes a V8 CPU profile here and a heap snapshot once every instance is Ready. */
   profileDir: string | undefined;
   /**
@@ -19,7 +21,15 @@ export interface BenchOptions {
   timeoutSeconds: number;
 }
 
-export const defaultBenchOptions: BenchOptions = { instances: 1_000, workers: 8, only: undefined, profileDir: undefined, nodeOptions: '', timeoutSeconds: 2_400 };
+export const defaultBenchOptions: BenchOptions = {
+  instances: 1_000,
+  workers: 8,
+  only: undefined,
+  repeatBaseline: false,
+  profileDir: undefined,
+  nodeOptions: '',
+  timeoutSeconds: 3_600,
+};
 
 const numeric: Record<string, { key: 'instances' | 'workers' | 'timeoutSeconds'; min: number; max: number }> = {
   instances: { key: 'instances', min: 1, max: 5_000 },
@@ -28,7 +38,7 @@ const numeric: Record<string, { key: 'instances' | 'workers' | 'timeoutSeconds';
 };
 
 export const usage =
-  'usage: npx nx run book-controller:bench [--args="--instances=1000 --workers=8 --timeout=2400 --only=baseline|controller --profile=<dir> --node-options=<flags>"]';
+  'usage: npx nx run book-controller:bench [--args="--instances=1000 --workers=8 --timeout=3600 --only=baseline|controller --repeat-baseline=true --profile=<dir> --node-options=<flags>"]';
 
 /** Reads `--name=value` arguments over the defaults; throws with the usage on anything else. */
 export function parseBenchOptions(args: readonly string[]): BenchOptions {
@@ -43,6 +53,11 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     }
     if (name === 'node-options') {
       options.nodeOptions = value;
+      continue;
+    }
+    if (name === 'repeat-baseline') {
+      if (value !== 'true' && value !== 'false') throw new Error(`--repeat-baseline must be true or false, got "${value}"`);
+      options.repeatBaseline = value === 'true';
       continue;
     }
     if (name === 'only') {

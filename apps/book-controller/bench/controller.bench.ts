@@ -86,23 +86,27 @@ async function run(options: BenchOptions, teardown: Teardown): Promise<void> {
   await createNamespaces(kubeConfig, n, inputs.concurrency);
   log(`${n} customer namespaces created and set up in ${since(start).toFixed(1)} s`);
 
-  let baseline: SideResult | undefined;
-  if (options.only !== 'controller') {
-    start = performance.now();
+  /** The plain client on N new instances; `cleanUp` deletes them and all written for them afterwards. */
+  async function runBaseline(cleanUp: boolean): Promise<SideResult> {
+    let start = performance.now();
     const instances = await createInstances(inputs);
     log(`baseline: ${n} instances and Secrets created in ${since(start).toFixed(1)} s; the plain client writes ...`);
     const before = await readRequestCounts(kubeConfig);
     const cpuBefore = process.cpuUsage();
     const result = await runPlainClient({ kubeConfig, resources, book, instances, config, policy, concurrency: options.workers, timeoutMs: phaseTimeoutMs, log });
     const cpu = process.cpuUsage(cpuBefore);
-    baseline = { seconds: result.seconds, writes: writesBetween(before, await readRequestCounts(kubeConfig)), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-    log(`baseline: ${result.seconds.toFixed(1)} s; ${formatWrites(baseline.writes.controllerKinds)}`);
-    start = performance.now();
-    if (options.only !== 'baseline') {
+    const side = { seconds: result.seconds, writes: writesBetween(before, await readRequestCounts(kubeConfig)), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    log(`baseline: ${result.seconds.toFixed(1)} s; ${formatWrites(side.writes.controllerKinds)}`);
+    if (cleanUp) {
+      start = performance.now();
       await deleteInstances({ ...inputs, timeoutMs: phaseTimeoutMs });
       log(`baseline: instances and all written for them deleted, their Pods gone, in ${since(start).toFixed(1)} s`);
     }
+    return side;
   }
+
+  const baselines: SideResult[] = [];
+  if (options.only !== 'controller') baselines.push(await runBaseline(options.only !== 'baseline'));
 
   let controller: ControllerResult | undefined;
   let resync: ResyncResult | undefined;
@@ -164,7 +168,16 @@ async function run(options: BenchOptions, teardown: Teardown): Promise<void> {
     second = undefined;
   }
 
-  console.log(`\n${summary(options, baseline, controller, resync)}\n`);
+  if (options.repeatBaseline && options.only === undefined) {
+    // The same plain client once more after the controller: on a shared machine the load moves over a long run,
+    // and a baseline on each side of the controller shows by how much.
+    start = performance.now();
+    await deleteInstances({ ...inputs, timeoutMs: phaseTimeoutMs });
+    log(`controller: instances and all written for them deleted, their Pods gone, in ${since(start).toFixed(1)} s`);
+    baselines.push(await runBaseline(false));
+  }
+
+  console.log(`\n${summary(options, baselines, controller, resync)}\n`);
 }
 
 /** Sends the controller SIGUSR2 (--heapsnapshot-signal) and waits until the snapshot file stops growing. */
@@ -186,8 +199,9 @@ async function takeHeapSnapshot(controller: RunningController, dir: string): Pro
   log('heap snapshot: none written within 4 minutes');
 }
 
-function summary(options: BenchOptions, baseline: SideResult | undefined, controller: ControllerResult | undefined, resync: ResyncResult | undefined): string {
+function summary(options: BenchOptions, baselines: readonly SideResult[], controller: ControllerResult | undefined, resync: ResyncResult | undefined): string {
   const n = options.instances;
+  const [baseline, after] = baselines;
   const perInstance = (writes: WriteSummary) => (writes.controllerTotal / n).toFixed(1);
   const lines = [
     `book-controller at scale: ${n} instances, ${options.workers} workers (the plain client: ${options.workers} in flight), controller NODE_OPTIONS "${options.nodeOptions}"`,
@@ -202,7 +216,15 @@ function summary(options: BenchOptions, baseline: SideResult | undefined, contro
       `  controller                ${controller.seconds.toFixed(1).padStart(7)} s   ${controller.writes.controllerTotal} writes (${perInstance(controller.writes)} per instance), ${controller.startSeconds.toFixed(1)} s of it starting, ${controller.cpuSeconds.toFixed(1)} CPU s, ${controller.reconciles} reconciles`,
     );
   }
-  if (baseline && controller) lines.push(`  ratio controller/baseline ${(controller.seconds / baseline.seconds).toFixed(2).padStart(7)}     (target ≤ 1.2)`);
+  if (after) {
+    lines.push(
+      `  baseline, after it        ${after.seconds.toFixed(1).padStart(7)} s   ${after.writes.controllerTotal} writes, ${after.cpuSeconds.toFixed(1)} CPU s (the ratio is to the mean of both)`,
+    );
+  }
+  if (baseline && controller) {
+    const baselineSeconds = after ? (baseline.seconds + after.seconds) / 2 : baseline.seconds;
+    lines.push(`  ratio controller/baseline ${(controller.seconds / baselineSeconds).toFixed(2).padStart(7)}     (target ≤ 1.2)`);
+  }
   if (controller) {
     lines.push(`  controller RSS            peak ${controller.memory.peakRssMb.toFixed(0)} MB, final ${controller.memory.rssMb.toFixed(0)} MB with ${n} instances Ready (target < 250 MB)`);
   }
