@@ -9,9 +9,10 @@
 // as BDK's API leaves them (instance-inputs); the baseline's instances and everything written for them are deleted,
 // and gone, before the controller's are created in the same namespaces.
 // Prints N, both times and their ratio (target ≤ 1.2), the controller's peak and final RSS (target < 250 MB) and
-// the resync's writes (target 0).
+// the resync's writes (target 0). Writes and reads are the apiserver's own counts (apiserver-requests); RSS is the
+// kernel's (/proc/<pid>/status). With --repeat-baseline=true the plain client runs again after the controller.
 //
-// Run: npx nx run book-controller:bench [--args="--instances=1000 --workers=8 --profile=<dir>"]
+// Run: npx nx run book-controller:bench [--args="--instances=1000 --workers=8 --repeat-baseline=true --profile=<dir>"]
 import { bdkResources } from '@bdk/k8s';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { mkdir, readdir, stat } from 'node:fs/promises';
