@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidv7 } from '../src/delivery/uuidv7.js';
-import { InvalidPageToken, type DeliveryStore, type DeliveryTarget, type NewDelivery } from '../src/delivery/delivery-store.js';
+import { InvalidPageToken, type DeliveryStore, type DeliveryTarget, type ExportedDelivery, type NewDelivery } from '../src/delivery/delivery-store.js';
 
 export interface StoreHarness {
   /** Opens the store on the same storage each time: what one open wrote, the next must read. */
@@ -358,6 +358,73 @@ export function describeDeliveryStore(name: string, makeHarness: () => Promise<S
         expect(after.pendingByInstance[nth(second.targets, 0).instanceId]).toBeUndefined();
         expect(after.oldestPendingReceivedAt?.getTime()).toBeLessThanOrEqual(first.receivedAt.getTime());
         for (const t of [0, 1]) await store.recordAttempt(first.webhookId, t, attempt(t, 200), { state: 'delivered' });
+      });
+    });
+
+    describe('exportAll and importAll', () => {
+      /** The store's deliveries of one organisation, as exported. */
+      async function exportedOf(s: DeliveryStore, organizationId: string): Promise<ExportedDelivery[]> {
+        const found: ExportedDelivery[] = [];
+        for await (const delivery of s.exportAll()) if (delivery.organizationId === organizationId) found.push(delivery);
+        return found;
+      }
+
+      it('exports every delivery whole, and an import elsewhere keeps ids, states, attempts and payloads; what was owed is due again', async () => {
+        const organizationId = `org-${randomUUID()}`;
+        const base = Date.now() - 60_000;
+        const make = (n: number, headers: Record<string, string> = { 'x-webhook-event': 'ticket.created' }) =>
+          webhook({ organizationId, receivedAt: new Date(base + n), targets: [target(n, organizationId)], headers });
+        const delivered = make(1);
+        const failed = make(2);
+        const deadLettered = make(3);
+        const pending = make(4, { 'x-github-delivery': 'abc' });
+        pending.payload = Uint8Array.from([0, 255, 1, 254]);
+        for (const d of [delivered, failed, deadLettered, pending]) await store.accept(d, { ...options, leaseMs: 1 });
+        await store.recordAttempt(delivered.webhookId, 0, attempt(0, 200), { state: 'delivered' });
+        const retryAt = new Date(Date.now() + 120_000);
+        await store.recordAttempt(failed.webhookId, 0, attempt(0, 503, 'book answered HTTP 503'), { state: 'failed', nextAttemptAt: retryAt });
+        await store.recordAttempt(deadLettered.webhookId, 0, attempt(0, 500, 'book answered HTTP 500'), { state: 'failed', nextAttemptAt: new Date() });
+        await store.recordAttempt(deadLettered.webhookId, 0, attempt(0, 404, 'book answered HTTP 404'), { state: 'dead_lettered' });
+
+        const exported = await exportedOf(store, organizationId);
+        expect(exported.map((d) => d.webhookId)).toEqual([delivered, failed, deadLettered, pending].map((d) => d.webhookId));
+        const [exportedFailed, exportedDead, exportedPending] = [nth(exported, 1), nth(exported, 2), nth(exported, 3)];
+        expect(exportedFailed).toMatchObject({ organizationId, source: 'zendesk', event: 'ticket.created', lastError: 'book answered HTTP 503' });
+        expect(exportedFailed.targets).toEqual([expect.objectContaining({ ...failed.targets[0], state: 'failed', attempts: 1, nextAttemptAt: retryAt })]);
+        expect(exportedDead.attemptLog.map((a) => a.httpStatus)).toEqual([500, 404]);
+        expect(exportedDead.targets[0]).toMatchObject({ state: 'dead_lettered', attempts: 2 });
+        expect(Buffer.from(exportedPending.payload).equals(Buffer.from([0, 255, 1, 254]))).toBe(true);
+        expect(exportedPending.headers).toEqual({ 'x-github-delivery': 'abc' });
+        expect(exportedPending.receivedAt.getTime()).toBe(pending.receivedAt.getTime());
+
+        // The same store stands in for another one: the copies get an organisation and ids of their own.
+        const copyOrganization = `org-${randomUUID()}`;
+        const copyIds = new Map(exported.map((d) => [d.webhookId, uuidv7()]));
+        const copies = exported.map((d) => ({ ...d, organizationId: copyOrganization, webhookId: copyIds.get(d.webhookId) ?? '' }));
+        await store.close();
+        const other = await open();
+        expect(await other.importAll(copies)).toEqual({ imported: 4, skipped: 0 });
+
+        for (const original of exported) {
+          const copy = await other.get(copyOrganization, copyIds.get(original.webhookId) ?? '');
+          const source = await other.get(organizationId, original.webhookId);
+          expect(copy).toEqual({ ...source, organizationId: copyOrganization, webhookId: copyIds.get(original.webhookId) });
+        }
+        // The pending pair is due at once with its exact bytes; the failed one waits for its retry; finished ones never come.
+        const [work] = await claimEventually(other, copyIds.get(pending.webhookId) ?? '');
+        expect(work).toMatchObject({ attempt: 1, organizationId: copyOrganization, destination: pending.targets[0], headers: { 'x-github-delivery': 'abc' } });
+        expect(Buffer.from(work?.payload ?? []).equals(Buffer.from([0, 255, 1, 254]))).toBe(true);
+        await sleep(300);
+        const later = await other.claimDue(50, options.leaseMs);
+        const notDue = [delivered, failed, deadLettered].map((d) => copyIds.get(d.webhookId));
+        expect(later.filter((w) => notDue.includes(w.webhookId))).toEqual([]);
+        expect(await other.list({ organizationId: copyOrganization, state: 'failed' }, { pageSize: 10 })).toMatchObject({
+          deliveries: [{ webhookId: copyIds.get(failed.webhookId), nextAttemptAt: retryAt }],
+        });
+
+        // Importing what is there already changes nothing.
+        expect(await other.importAll(exported)).toEqual({ imported: 0, skipped: 4 });
+        expect(await other.get(organizationId, delivered.webhookId)).toMatchObject({ state: 'delivered', attempts: 1 });
       });
     });
   });

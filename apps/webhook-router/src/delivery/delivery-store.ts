@@ -139,6 +139,34 @@ export interface QueueStats {
   pendingByInstance: Record<string, number>;
 }
 
+/**
+ * A delivery whole, as a backup carries it from one store to another (either back end to either): what users see
+ * of it, its payload and forwarded headers. Leases, work-queue tickets and senders' idempotency keys are not part
+ * of it: they belong to the store that made them.
+ */
+export interface ExportedDelivery {
+  webhookId: string;
+  organizationId: string;
+  source: string;
+  event: string;
+  contentType: string;
+  payload: Uint8Array;
+  headers: Record<string, string>;
+  receivedAt: Date;
+  updatedAt: Date;
+  lastError: string;
+  targets: TargetStatus[];
+  /** Oldest first. */
+  attemptLog: DeliveryAttempt[];
+}
+
+export interface ImportResult {
+  /** Deliveries written. */
+  imported: number;
+  /** Deliveries whose webhook id the store already held: left as they were. */
+  skipped: number;
+}
+
 export class InvalidPageToken extends Error {
   override name = 'InvalidPageToken';
 }
@@ -176,5 +204,13 @@ export interface DeliveryStore {
    */
   purge(before: Date, now: Date): Promise<number>;
   stats(): Promise<QueueStats>;
+  /** Every delivery of every organisation, whole, oldest first. */
+  exportAll(): AsyncIterable<ExportedDelivery>;
+  /**
+   * Writes deliveries as they were exported, keeping their ids, states, attempt counts and logs. What was still
+   * owed is due again: a pending target at once (or, held for a suspended instance, at its nextAttemptAt), a failed
+   * one at its nextAttemptAt. A webhook id already in the store is skipped, so an import can be run again.
+   */
+  importAll(deliveries: AsyncIterable<ExportedDelivery> | Iterable<ExportedDelivery>): Promise<ImportResult>;
   close(): Promise<void>;
 }

@@ -46,13 +46,25 @@ import type {
   DeliveryPage,
   DeliveryStore,
   DueWork,
+  ExportedDelivery,
+  ImportResult,
   NewDelivery,
   QueueStats,
 } from './delivery-store.js';
 import { decodePageToken, encodePageToken } from './delivery-summary.js';
 import { findKey, scanBucket } from './nats-bucket-scan.js';
 import { anyOrganizationKey, deliveryKey, idempotencyKey, natsStoreNames, organizationFilter, type NatsStoreNames } from './nats-names.js';
-import { decodeJson, encodeJson, isFinished, newRecord, recordState, toDelivery, type StoredDelivery, type WorkItem } from './nats-record.js';
+import {
+  decodeJson,
+  encodeJson,
+  isFinished,
+  newRecord,
+  recordState,
+  toDelivery,
+  type StoredDelivery,
+  type StoredTarget,
+  type WorkItem,
+} from './nats-record.js';
 import { pullNow, type WorkMessage } from './nats-work-queue.js';
 
 export interface NatsDeliveryStoreOptions {
@@ -563,6 +575,77 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
     return { pending, deadLettered, ...(oldest === Infinity ? {} : { oldestPendingReceivedAt: new Date(oldest) }), pendingByInstance };
   }
 
+  async function* exportAll(): AsyncGenerator<ExportedDelivery> {
+    const oldestFirst = (await scanBucket(jsm, names.records, '>'))
+      .map((entry) => ({ key: entry.key, record: decodeJson<StoredDelivery>(entry.value) }))
+      .sort((a, b) => a.record.receivedAt - b.record.receivedAt || (a.record.webhookId < b.record.webhookId ? -1 : 1));
+    for (const { key, record } of oldestFirst) {
+      const payload = await payloads.get(key);
+      // Purged between the scan and this read: it is gone, and so not part of the export.
+      if (!payload || payload.operation !== 'PUT') continue;
+      const { payloadSize: _size, state: _state, attempts: _attempts, nextAttemptAt: _next, ...delivery } = toDelivery(record);
+      yield { ...delivery, payload: payload.value, headers: record.headers };
+    }
+  }
+
+  async function importOne(delivery: ExportedDelivery): Promise<boolean> {
+    const key = deliveryKey(delivery.organizationId, delivery.webhookId);
+    if (await readRecord(key)) return false;
+    // As in accept: work and payload first, the record last. A pending or failed pair gets a work message, and
+    // the record's nextAttemptAt holds it back until it is due.
+    const targets: StoredTarget[] = await Promise.all(
+      delivery.targets.map(async (target, index): Promise<StoredTarget> => {
+        const owed = !isFinished(target.state);
+        return {
+          namespace: target.namespace,
+          name: target.name,
+          instanceId: target.instanceId,
+          routedTo: target.routedTo,
+          state: target.state,
+          attempts: target.attempts,
+          lastError: target.lastError,
+          ...(target.nextAttemptAt ? { nextAttemptAt: target.nextAttemptAt.getTime() } : {}),
+          ticket: owed ? await publishWork({ organizationId: delivery.organizationId, webhookId: delivery.webhookId, target: index }) : '',
+        };
+      }),
+    );
+    await payloads.put(key, delivery.payload, { timeout: timeoutMs });
+    const record: StoredDelivery = {
+      webhookId: delivery.webhookId,
+      organizationId: delivery.organizationId,
+      source: delivery.source,
+      event: delivery.event,
+      contentType: delivery.contentType,
+      payloadSize: delivery.payload.length,
+      headers: delivery.headers,
+      receivedAt: delivery.receivedAt.getTime(),
+      updatedAt: delivery.updatedAt.getTime(),
+      lastError: delivery.lastError,
+      targets,
+      attemptLog: delivery.attemptLog.map((attempt) => ({
+        at: attempt.at.getTime(),
+        target: attempt.target,
+        httpStatus: attempt.httpStatus,
+        latencyMs: Math.round(attempt.latencyMs),
+        error: attempt.error,
+      })),
+    };
+    try {
+      await records.create(key, encodeJson(record));
+    } catch (error) {
+      // Another writer recorded the same webhook id meanwhile; the work published above is dropped as a leftover.
+      if (isConflict(error)) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  async function importAll(deliveries: AsyncIterable<ExportedDelivery> | Iterable<ExportedDelivery>): Promise<ImportResult> {
+    const result: ImportResult = { imported: 0, skipped: 0 };
+    for await (const delivery of deliveries) result[(await importOne(delivery)) ? 'imported' : 'skipped'] += 1;
+    return result;
+  }
+
   let closed: Promise<void> | undefined;
   const closing = new AbortController();
 
@@ -590,6 +673,8 @@ function natsDeliveryStore({ nc, jsm, js, names, records, payloads, idempotency,
     replay,
     purge,
     stats,
+    exportAll,
+    importAll,
     close() {
       closing.abort();
       closed ??= (async () => {

@@ -16,6 +16,8 @@ import {
   type DeliveryStore,
   type DeliveryTarget,
   type DueWork,
+  type ExportedDelivery,
+  type ImportResult,
   type NewDelivery,
   type QueueStats,
   type TargetStatus,
@@ -82,6 +84,9 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expir
 `;
 
 type Row = Record<string, SQLInputValue>;
+
+/** Deliveries read per query by exportAll. */
+const exportPageSize = 500;
 
 /** Operations queued for the next transaction; each settles once it has committed (or failed alone). */
 interface QueuedWrite<T> {
@@ -404,6 +409,97 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
     };
   }
 
+  async function* exportAll(): AsyncGenerator<ExportedDelivery> {
+    // Keyset pages, so an export of a large file holds one page at a time.
+    let after: { receivedAt: number; webhookId: string } | undefined;
+    for (;;) {
+      const rows = (
+        after
+          ? sql(
+              `SELECT * FROM deliveries WHERE received_at > ? OR (received_at = ? AND webhook_id > ?)
+               ORDER BY received_at, webhook_id LIMIT ?`,
+            ).all(after.receivedAt, after.receivedAt, after.webhookId, exportPageSize)
+          : sql('SELECT * FROM deliveries ORDER BY received_at, webhook_id LIMIT ?').all(exportPageSize)
+      ) as Row[];
+      for (const row of rows) {
+        const { payloadSize: _size, state: _state, attempts: _attempts, nextAttemptAt: _next, ...delivery } = toDelivery(row, true);
+        yield { ...delivery, payload: row['payload'] as Uint8Array, headers: JSON.parse(row['headers'] as string) as Record<string, string> };
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < exportPageSize) return;
+      after = { receivedAt: last['received_at'] as number, webhookId: last['webhook_id'] as string };
+    }
+  }
+
+  function importOne(delivery: ExportedDelivery): Promise<boolean> {
+    return write(() => {
+      if (sql('SELECT 1 FROM deliveries WHERE webhook_id = ?').get(delivery.webhookId)) return false;
+      const now = Date.now();
+      const summary = summarizeTargets(delivery.targets);
+      sql(
+        `INSERT INTO deliveries (webhook_id, organization_id, source, event, content_type, payload, headers, received_at, updated_at,
+           state, attempts, last_error, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        delivery.webhookId,
+        delivery.organizationId,
+        delivery.source,
+        delivery.event,
+        delivery.contentType,
+        delivery.payload,
+        JSON.stringify(delivery.headers),
+        delivery.receivedAt.getTime(),
+        delivery.updatedAt.getTime(),
+        summary.state,
+        summary.attempts,
+        delivery.lastError,
+        summary.nextAttemptAt?.getTime() ?? null,
+      );
+      const insertTarget = sql(
+        `INSERT INTO targets (webhook_id, target, namespace, name, instance_id, routed_to, state, attempts, last_error, next_attempt_at, due_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      delivery.targets.forEach((target, index) => {
+        const next = target.nextAttemptAt?.getTime() ?? null;
+        const owed = target.state === 'pending' || target.state === 'failed';
+        insertTarget.run(
+          delivery.webhookId,
+          index,
+          target.namespace,
+          target.name,
+          target.instanceId,
+          target.routedTo,
+          target.state,
+          target.attempts,
+          target.lastError,
+          next,
+          owed ? (next ?? now) : null,
+        );
+      });
+      const insertAttempt = sql('INSERT INTO attempts (webhook_id, target, at, http_status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const attempt of delivery.attemptLog) {
+        insertAttempt.run(delivery.webhookId, attempt.target, attempt.at.getTime(), attempt.httpStatus, Math.round(attempt.latencyMs), attempt.error);
+      }
+      return true;
+    });
+  }
+
+  async function importAll(deliveries: AsyncIterable<ExportedDelivery> | Iterable<ExportedDelivery>): Promise<ImportResult> {
+    const result: ImportResult = { imported: 0, skipped: 0 };
+    // Deliveries written together share a transaction (and one fsync), as accepts do.
+    let batch: Promise<boolean>[] = [];
+    const settle = async () => {
+      for (const written of await Promise.all(batch)) result[written ? 'imported' : 'skipped'] += 1;
+      batch = [];
+    };
+    for await (const delivery of deliveries) {
+      batch.push(importOne(delivery));
+      if (batch.length >= exportPageSize) await settle();
+    }
+    await settle();
+    return result;
+  }
+
   return {
     accept,
     claimDue,
@@ -413,6 +509,8 @@ export function openSqliteDeliveryStore(options: SqliteStoreOptions): DeliverySt
     replay,
     purge,
     stats,
+    exportAll,
+    importAll,
     async close() {
       if (closed) return;
       flush();
