@@ -97,15 +97,6 @@ install_envoy() {
   link "$dir/bin/envoy" envoy
 }
 
-# module_version MODULE PATH: the version the wrapper module tools/toolchain/MODULE requires of PATH (its go.mod is
-# where that tool is pinned).
-module_version() {
-  local version
-  version=$(awk -v path="$2" '$1 == "require" && $2 == path { print $3 } $1 == path { print $2 }' "$repo/tools/toolchain/$1/go.mod" | head -n 1)
-  [[ -n "$version" ]] || { current_tool=$1; current_step="no version of $2 in tools/toolchain/$1/go.mod"; false; }
-  echo "${version#v}"
-}
-
 # schemathesis (PyPI) in a virtualenv of its own, for the REST fuzzing test (tools/test/fuzz-rest-api.test.ts).
 install_schemathesis() {
   local version=$SCHEMATHESIS_VERSION dir="$tools_dir/schemathesis-$SCHEMATHESIS_VERSION"
@@ -147,17 +138,6 @@ go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor \
    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor"
 
-# Helm 4 beside Helm 3: the charts are installed and upgraded with both (charts/test, HELM_BIN). Its default
-# Kubernetes version follows its client-go, so it needs no version flags beyond its own.
-helm4_version=$(module_version helm4 helm.sh/helm/v4)
-go_tool helm4 "$helm4_version" helm.sh/helm/v4/cmd/helm \
-  "-s -w -X helm.sh/helm/v4/internal/version.version=v$helm4_version -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
-
-# helm-docs writes each chart's README.md from its values.yaml comments (charts/scripts/docs.sh).
-helm_docs_version=$(module_version helm-docs github.com/norwoodj/helm-docs)
-go_tool helm-docs "$helm_docs_version" github.com/norwoodj/helm-docs/cmd/helm-docs \
-  "-s -w -X main.version=$helm_docs_version"
-
 # The Kubernetes commands share one wrapper module, so they are built from the same k8s.io/kubernetes and staging
 # versions, and tell that version (/version, --version) like a release build.
 kubernetes_ldflags="-s -w -X $component.gitVersion=v$KUBERNETES_VERSION -X $component.gitMajor=1 -X $component.gitMinor=$k8s_minor \
@@ -167,10 +147,6 @@ kubernetes_ldflags="-s -w -X $component.gitVersion=v$KUBERNETES_VERSION -X $comp
 for command in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   go_tool "$command" "$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/$command" "$kubernetes_ldflags" kubernetes
 done
-
-# The kubelet of e2e/node (a real Node: containerd, runc and the CNI plugins come from Debian). Its own wrapper module
-# with the same version and replace list, so adding it left the control plane's binaries as they were.
-go_tool kubelet "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kubelet "$kubernetes_ldflags" kubelet
 
 go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
 
