@@ -6,6 +6,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { BookControllerService } from '@bdk/proto';
 import { bearerTokenInterceptor } from './bearer-token.js';
 import { ConfigError, envString } from './config.js';
+import { clientTracingInterceptor } from './rpc-tracing.js';
 
 export interface ControllerConnection {
   /** gRPC base URL of the book controller. */
@@ -31,7 +32,13 @@ export function readControllerConnection(env: NodeJS.ProcessEnv): ControllerConn
 
 export type ControllerClient = Client<typeof BookControllerService>;
 
-/** `token` is asked on every call, so a token the kubelet rotated is sent as soon as it is on disk. */
+/**
+ * `token` is asked on every call, so a token the kubelet rotated is sent as soon as it is on disk. Each call is a
+ * client span whose traceparent and the request id being served go with it.
+ */
 export function createControllerClient(options: { baseUrl: string; token: () => Promise<string> }): ControllerClient {
-  return createClient(BookControllerService, createGrpcTransport({ baseUrl: options.baseUrl, interceptors: [bearerTokenInterceptor(options.token)] }));
+  return createClient(
+    BookControllerService,
+    createGrpcTransport({ baseUrl: options.baseUrl, interceptors: [clientTracingInterceptor(), bearerTokenInterceptor(options.token)] }),
+  );
 }

@@ -20,3 +20,6 @@ export { createLogger, redact, type LogFields, type Logger, type LogLevel } from
 export { runService, startService, type RunningService, type ServiceContext, type ServiceOptions } from './service.js';
 export { stopOnSignals } from './shutdown.js';
 export { bearerToken, bearerTokenInterceptor } from './bearer-token.js';
+export { currentRequestId, requestLogFields, withRequestId } from './request-context.js';
+export { clientTracingInterceptor, serverTracingInterceptor, tracedHttpRequest } from './rpc-tracing.js';
+export { installTracePropagation, otlpTracesUrl, startTracing, type Tracing, type TracingOptions } from './tracing.js';

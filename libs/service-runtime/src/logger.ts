@@ -1,4 +1,9 @@
-/** Structured JSON logs, one object per line. Secrets never reach them: see `redact`. */
+/**
+ * Structured JSON logs, one object per line. Secrets never reach them: see `redact`. A line written while a request
+ * is served carries its `request_id` and `trace_id` (request-context.ts).
+ */
+import { requestLogFields } from './request-context.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -38,7 +43,7 @@ export function createLogger(component: string, options: LoggerOptions = {}): Lo
   const make = (bound: LogFields): Logger => {
     const log = (level: LogLevel) => (message: string, fields: LogFields = {}) => {
       if (order[level] < threshold) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level, component, msg: message, ...(redact({ ...bound, ...fields }) as LogFields) }));
+      write(JSON.stringify({ time: new Date().toISOString(), level, component, msg: message, ...(redact({ ...requestLogFields(), ...bound, ...fields }) as LogFields) }));
     };
     return {
       debug: log('debug'),

@@ -5,7 +5,9 @@ import { readServiceConfig, type ServiceConfig } from './config.js';
 import { startGrpcServer, type GrpcServer } from './grpc-server.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServiceMetrics } from './metrics.js';
+import { serverTracingInterceptor } from './rpc-tracing.js';
 import { stopOnSignals } from './shutdown.js';
+import { startTracing } from './tracing.js';
 
 /** What a service's routes may need from the process around them. */
 export interface ServiceContext {
@@ -36,23 +38,30 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** One BDK service process: the gRPC server with health and metrics, and the admin HTTP server. */
+/**
+ * One BDK service process: the gRPC server with health, metrics and tracing (a span per RPC, exported when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set), and the admin HTTP server.
+ */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const config = readServiceConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = readServiceConfig(env);
   const logger = createLogger(options.name);
+  const tracing = startTracing({ serviceName: options.name, env, logger });
   const metrics = createServiceMetrics(options.name);
   const grpc = await startGrpcServer({
     host: config.grpcHost,
     port: config.grpcPort,
     logger,
     routes: (router) => options.routes(router, { config, logger, registry: metrics.registry }),
-    interceptors: [metrics.interceptor, ...(options.interceptors ?? [])],
+    // Tracing outermost: the metrics and auth interceptors' log lines carry the call's request id and trace id.
+    interceptors: [serverTracingInterceptor(), metrics.interceptor, ...(options.interceptors ?? [])],
     startServing: options.startServing,
   });
   const admin = await startAdminServer({ host: config.grpcHost, port: config.adminPort, registry: metrics.registry, health: grpc.health, logger });
   const close = async () => {
     await grpc.close();
     await admin.close();
+    await tracing.shutdown();
   };
   return { config, logger, grpc, admin, close };
 }
