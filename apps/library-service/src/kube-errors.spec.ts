@@ -2,6 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
 import { createLogger } from '@bdk/service-runtime';
+import { BadRequestSchema, ErrorInfoSchema } from '@bdk/proto';
 import { kubeFailure } from './kube-errors.js';
 
 const lines: string[] = [];
@@ -26,6 +27,22 @@ describe('kubeFailure', () => {
     const error = kubeFailure(apiException(422, 'spec.customer.organization_id: Invalid value'), 'create BookInstanceDefinition x', logger);
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toBe('spec.customer.organization_id: Invalid value');
+  });
+
+  it("names the fields of the apiserver's causes in google.rpc.BadRequest, with ErrorInfo KUBERNETES_API_REFUSED", () => {
+    const body = {
+      kind: 'Status',
+      status: 'Failure',
+      code: 422,
+      message: 'BookInstanceDefinition.bdk.voyager.io "x" is invalid: spec.deployment.replicas: Invalid value: 200',
+      details: { causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 200: must be at most 100', field: 'spec.deployment.replicas' }] },
+    };
+    const error = kubeFailure(new ApiException(422, 'failed', JSON.stringify(body), {}), 'create BookInstanceDefinition x', logger);
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations.map(({ field, description }) => ({ field, description }))).toEqual([
+      { field: 'spec.deployment.replicas', description: 'Invalid value: 200: must be at most 100' },
+    ]);
+    expect(error.findDetails(ErrorInfoSchema).map(({ reason, domain }) => ({ reason, domain }))).toEqual([{ reason: 'KUBERNETES_API_REFUSED', domain: 'bdk.voyager.io' }]);
   });
 
   it('answers a bare INTERNAL for anything else, keeping the cause for the log only', () => {

@@ -3,7 +3,12 @@
 // cause and answered as a bare INTERNAL.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { kubeStatusCode } from '@bdk/k8s';
+import { BadRequestSchema, ErrorInfoSchema } from '@bdk/proto';
 import type { Logger } from '@bdk/service-runtime';
+import { errorDomain } from './validation.js';
+
+/** ErrorInfo.reason of an object the apiserver refused (its validation or an admission policy). */
+export const kubeRefusedReason = 'KUBERNETES_API_REFUSED';
 
 // Socket-level failures reaching the apiserver: it is down, restarting or unreachable.
 const networkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
@@ -19,8 +24,12 @@ function isNetworkError(error: unknown, depth = 0): boolean {
   return isNetworkError(cause, depth + 1);
 }
 
-/** The `message` of the apiserver's Status body, when the error carries one. */
-export function kubeStatusMessage(error: unknown): string | undefined {
+interface KubeStatusBody {
+  message?: unknown;
+  details?: { causes?: { field?: unknown; message?: unknown }[] };
+}
+
+function kubeStatusBody(error: unknown): KubeStatusBody | undefined {
   let body = (error as { body?: unknown } | null)?.body;
   if (typeof body === 'string') {
     try {
@@ -29,8 +38,20 @@ export function kubeStatusMessage(error: unknown): string | undefined {
       return undefined;
     }
   }
-  const message = (body as { message?: unknown } | null | undefined)?.message;
+  return body !== null && typeof body === 'object' ? (body as KubeStatusBody) : undefined;
+}
+
+/** The `message` of the apiserver's Status body, when the error carries one. */
+export function kubeStatusMessage(error: unknown): string | undefined {
+  const message = kubeStatusBody(error)?.message;
   return typeof message === 'string' ? message : undefined;
+}
+
+/** The fields the apiserver's Status names (details.causes), in the object's own paths (spec.deployment.replicas). */
+function kubeFieldViolations(error: unknown): { field: string; description: string }[] {
+  return (kubeStatusBody(error)?.details?.causes ?? []).flatMap((cause) =>
+    typeof cause.field === 'string' && cause.field !== '' ? [{ field: cause.field, description: typeof cause.message === 'string' ? cause.message : '' }] : [],
+  );
 }
 
 /**
@@ -49,7 +70,11 @@ export function kubeFailure(error: unknown, action: string, logger: Logger): Con
   // apiserver's message names the field and holds no secret (values go to Secrets' data, which it never echoes).
   if (status === 422 || status === 400) {
     logger.warn('Kubernetes API refused the object', { action, status, reason: message });
-    return new ConnectError(message ?? `the Kubernetes API refused to ${action}`, Code.InvalidArgument);
+    const violations = kubeFieldViolations(error);
+    return new ConnectError(message ?? `the Kubernetes API refused to ${action}`, Code.InvalidArgument, undefined, [
+      ...(violations.length > 0 ? [{ desc: BadRequestSchema, value: { fieldViolations: violations } }] : []),
+      { desc: ErrorInfoSchema, value: { reason: kubeRefusedReason, domain: errorDomain, metadata: { status: String(status) } } },
+    ]);
   }
   logger.error('Kubernetes API call failed', { action, status, reason: message ?? describe(error) });
   // The cause stays on the error for the log; connect sends only the message, which says nothing internal.

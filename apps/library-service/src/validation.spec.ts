@@ -1,8 +1,8 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from '@jest/globals';
-import { CreateBookInstanceRequestSchema, CreateBookRequestSchema, ListBooksRequestSchema } from '@bdk/proto';
-import { validateCreateBook, validateCreateBookInstance, validateListBooks } from './validation.js';
+import { BadRequestSchema, CreateBookInstanceRequestSchema, CreateBookRequestSchema, ErrorInfoSchema, ListBooksRequestSchema } from '@bdk/proto';
+import { failedPrecondition, validateCreateBook, validateCreateBookInstance, validateListBooks } from './validation.js';
 
 const book = { name: 'customer-support', version: '1.0.0' };
 const instance = { bookId: '3f0e7a52-7d0c-4bde-9a3c-1f1b2d8c9e01', customerNamespace: 'customer-acme', organizationId: 'org-uuid-123' };
@@ -121,5 +121,36 @@ describe('validateListBooks', () => {
     expect(validateListBooks(create(ListBooksRequestSchema, {}))).toBe(50);
     expect(validateListBooks(create(ListBooksRequestSchema, { pageSize: 500 }))).toBe(500);
     expect(failure(() => validateListBooks(create(ListBooksRequestSchema, { pageSize: 501 }))).message).toBe('page_size: must be between 0 and 500');
+  });
+});
+
+describe('field errors carry the field in their details', () => {
+  function thrown(run: () => void): ConnectError {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof ConnectError) return error;
+      throw error;
+    }
+    throw new Error('expected a validation error');
+  }
+
+  it('a validation failure: google.rpc.BadRequest with the field violation and ErrorInfo INVALID_FIELD', () => {
+    const error = thrown(() => validateCreateBookInstance(create(CreateBookInstanceRequestSchema, { ...instance, deployment: { replicas: 101 } })));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.findDetails(BadRequestSchema).map((detail) => detail.fieldViolations.map(({ field, description }) => ({ field, description })))).toEqual([
+      [{ field: 'deployment.replicas', description: 'must be between 0 and 100' }],
+    ]);
+    expect(error.findDetails(ErrorInfoSchema).map(({ reason, domain, metadata }) => ({ reason, domain, metadata }))).toEqual([
+      { reason: 'INVALID_FIELD', domain: 'bdk.voyager.io', metadata: { field: 'deployment.replicas' } },
+    ]);
+  });
+
+  it('a failed precondition about a field: the same details with reason FIELD_PRECONDITION_FAILED', () => {
+    const error = failedPrecondition('book_ref.version', 'version 2.0.0 is withdrawn');
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(error.rawMessage).toBe('book_ref.version: version 2.0.0 is withdrawn');
+    expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe('book_ref.version');
+    expect(error.findDetails(ErrorInfoSchema)[0]?.reason).toBe('FIELD_PRECONDITION_FAILED');
   });
 });

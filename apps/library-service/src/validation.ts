@@ -1,18 +1,22 @@
 // Request validation at the edge. Every rule throws INVALID_ARGUMENT with a message that starts with the field's
 // path as the REST client wrote it (`schema.inputs[1].name: ...`), so a client can fix its request without
-// reading server logs. The rules mirror the CRD schemas (charts/bdk/crds), so a request that passes here is not
-// refused by the apiserver later, after a Secret has been written.
+// reading server logs, and with the same in the details a client can act on without parsing the message (AIP-193):
+// google.rpc.BadRequest with the field violation and google.rpc.ErrorInfo with a reason to switch on. The rules
+// mirror the CRD schemas (charts/bdk/crds), so a request that passes here is not refused by the apiserver later,
+// after a Secret has been written.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { signatureSchemes } from '@bdk/webhooks';
-import type {
-  CreateBookInstanceRequest,
-  CreateBookRequest,
-  CredentialInput,
-  ListBookInstancesRequest,
-  ListBooksRequest,
-  RotateInstanceCredentialsRequest,
-  RotateWebhookSecretRequest,
-  SchemaField,
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  type CreateBookInstanceRequest,
+  type CreateBookRequest,
+  type CredentialInput,
+  type ListBookInstancesRequest,
+  type ListBooksRequest,
+  type RotateInstanceCredentialsRequest,
+  type RotateWebhookSecretRequest,
+  type SchemaField,
 } from '@bdk/proto';
 import { payloadContractProblem } from './books/payload-contract.js';
 
@@ -36,9 +40,35 @@ export const defaultPageSize = 50;
 export const maxPageSize = 500;
 const maxReplicas = 100;
 
-/** The error every rule throws: INVALID_ARGUMENT, `<field>: <reason>`. */
+/** ErrorInfo.domain of the library-service's errors. */
+export const errorDomain = 'bdk.voyager.io';
+
+/** ErrorInfo.reason of each kind of field error, one per gRPC code a field can be refused with. */
+export const fieldErrorReasons = {
+  [Code.InvalidArgument]: 'INVALID_FIELD',
+  [Code.FailedPrecondition]: 'FIELD_PRECONDITION_FAILED',
+} as const;
+
+/**
+ * An error about one field of the request: `<field>: <reason>` as the message, and in the details a
+ * google.rpc.BadRequest field violation (the field as the REST client wrote it, the reason) and a google.rpc.ErrorInfo
+ * (reason INVALID_FIELD or FIELD_PRECONDITION_FAILED, domain bdk.voyager.io, metadata.field).
+ */
+export function fieldError(code: keyof typeof fieldErrorReasons, field: string, reason: string): ConnectError {
+  return new ConnectError(`${field}: ${reason}`, code, undefined, [
+    { desc: BadRequestSchema, value: { fieldViolations: [{ field, description: reason }] } },
+    { desc: ErrorInfoSchema, value: { reason: fieldErrorReasons[code], domain: errorDomain, metadata: { field } } },
+  ]);
+}
+
+/** The error every rule throws: INVALID_ARGUMENT, `<field>: <reason>`, with the field in the details. */
 export function invalidArgument(field: string, reason: string): ConnectError {
-  return new ConnectError(`${field}: ${reason}`, Code.InvalidArgument);
+  return fieldError(Code.InvalidArgument, field, reason);
+}
+
+/** FAILED_PRECONDITION about a field (a book being deleted, a withdrawn version), with the field in the details. */
+export function failedPrecondition(field: string, reason: string): ConnectError {
+  return fieldError(Code.FailedPrecondition, field, reason);
 }
 
 function check(ok: boolean, field: string, reason: string): void {
