@@ -194,4 +194,25 @@ describe('the repository', () => {
     }
     expect(hits).toEqual([]);
   });
+
+  it('names only Markdown files that are in it (from the root, or beside the file that names them)', () => {
+    const self = path.relative(workspaceRoot, import.meta.filename);
+    const missing: string[] = [];
+    for (const file of trackedTextFiles(workspaceRoot)) {
+      if (file === self) continue; // its examples name missing files on purpose
+      const content = readFileSync(path.join(workspaceRoot, file));
+      if (content.includes(0)) continue;
+      content
+        .toString('utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          for (const match of line.matchAll(/(?<![\w/.:-])((?:\.{1,2}\/)*[\w-][\w.-]*(?:\/[\w.-]+)*\.md)\b/g)) {
+            const named = match[1] ?? '';
+            const candidates = [path.join(workspaceRoot, named), path.join(workspaceRoot, path.dirname(file), named)];
+            if (!candidates.some((candidate) => existsSync(candidate))) missing.push(`${file}:${index + 1}: ${named}`);
+          }
+        });
+    }
+    expect(missing).toEqual([]);
+  });
 });
