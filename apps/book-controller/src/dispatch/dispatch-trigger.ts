@@ -6,7 +6,7 @@
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { bookWorkloadName, webhookIntegrationFor, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import type { BookControllerService, DispatchTriggerRequest, InstanceTarget } from '@bdk/proto';
-import type { Logger } from '@bdk/service-runtime';
+import { tracedHttpRequest, type Logger } from '@bdk/service-runtime';
 import { bookUrl, type ControllerConfig } from '../config.js';
 import { instanceIdOf, organizationIdOf } from '../instance/desired-objects.js';
 import type { InstanceLookup } from '../instance/instance-lookup.js';
@@ -147,7 +147,12 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
 
     const started = Date.now();
     try {
-      const answer = await poster.post(url, headers, request.payload, { timeoutMs: config.dispatchTimeoutMs, signal });
+      // A client span of the DispatchTrigger(s) call's trace; the book gets its traceparent and the request id.
+      const answer = await tracedHttpRequest(
+        'POST book trigger',
+        { 'http.request.method': 'POST', 'url.full': url.toString(), 'bdk.webhook_id': request.webhookId, 'bdk.target': ref },
+        (traceHeaders) => poster.post(url, { ...traceHeaders, ...headers }, request.payload, { timeoutMs: config.dispatchTimeoutMs, signal }),
+      );
       const delivered = answer.status >= 200 && answer.status < 300;
       const retryable = retryableStatus(answer.status);
       const outcome: TargetResult = delivered
