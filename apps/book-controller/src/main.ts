@@ -1,13 +1,14 @@
 // book-controller: the process entry point. Serves the internal bdk.v1.BookControllerService over gRPC (every
-// call authenticated by its ServiceAccount token) and runs the BookInstanceDefinition controller. Every replica
-// keeps the caches and serves gRPC; only the holder of the Lease (leader election, on by default) reconciles, so a
-// standby takes over with warm caches. Readiness waits for the caches to fill; on SIGTERM the gRPC server drains
+// call authenticated by its ServiceAccount token) and runs the BookInstanceDefinition and BookDefinition
+// controllers. Every replica keeps the caches and serves gRPC; only the holder of the Lease (leader election, on by
+// default) reconciles, so a standby takes over with warm caches. Readiness waits for the caches to fill; on SIGTERM the gRPC server drains
 // first, then the controller finishes the reconciles under way and gives the Lease up, then the process exits.
 import { Controller, LeaderElector, leaderIdentity, WorkQueue } from '@bdk/controller-runtime';
 import { bdkLabels, bdkResources, createTokenReviewer, loadKubeConfig } from '@bdk/k8s';
 import { BookControllerService } from '@bdk/proto';
 import { createAuditLog, createLogger, readServiceConfig, startService, stopOnSignals } from '@bdk/service-runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createBookReconciler } from './books/book-reconciler.js';
 import { readControllerConfig, type ControllerConfig } from './config.js';
 import { createDispatch } from './dispatch/dispatch-trigger.js';
 import { createTriggerCredentials } from './dispatch/trigger-credentials.js';
@@ -27,6 +28,7 @@ import { createStoreInstanceSecrets } from './secrets/store-instance-secrets.js'
 
 const name = 'book-controller';
 const controllerName = 'bookinstancedefinition';
+const bookControllerName = 'bookdefinition';
 const logger = createLogger(name);
 
 let kubeConfig: KubeConfig;
@@ -51,7 +53,17 @@ const controller: Controller = new Controller({
   reconcile: (key) => reconcile(key),
   observe: (result, seconds) => metrics.observe(controllerName, result, seconds),
 });
-// A standby's caches stay current but queue nothing: the leader's queue starts with every instance.
+// Books have a queue of their own: holding a deleted book until its instances are gone never waits behind (or
+// delays) the instances' rollouts.
+const bookController: Controller = new Controller({
+  name: bookControllerName,
+  workers: 1,
+  logger,
+  queue: new WorkQueue({ name: bookControllerName, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.workQueue }),
+  reconcile: (key) => reconcileBook(key),
+  observe: (result, seconds) => metrics.observe(bookControllerName, result, seconds),
+});
+// A standby's caches stay current but queue nothing: the leader's queues start with every instance and book.
 let reconciling = false;
 const caches = createControllerCaches({
   kubeConfig,
@@ -59,6 +71,9 @@ const caches = createControllerCaches({
   logger,
   enqueue: (key) => {
     if (reconciling) controller.enqueue(key);
+  },
+  enqueueBook: (key) => {
+    if (reconciling) bookController.enqueue(key);
   },
 });
 const namespaces = createCustomerNamespaces(kubeConfig, namespace);
@@ -74,6 +89,7 @@ const reconcile = createInstanceReconciler({
   events,
   logger,
 });
+const reconcileBook = createBookReconciler({ resources, caches, logger });
 const lookup = cachedLookup(caches, resources);
 const audit = createAuditLog(logger);
 
@@ -119,7 +135,7 @@ let elector: LeaderElector | undefined;
 stopOnSignals(logger, async () => {
   stopping = true;
   await service.grpc.close();
-  await controller.stop();
+  await Promise.all([controller.stop(), bookController.stop()]);
   // Only once no reconcile runs any more: the standby may start at once.
   await elector?.stop();
   await caches.stop();
@@ -129,7 +145,9 @@ stopOnSignals(logger, async () => {
 function startReconciling(): void {
   reconciling = true;
   for (const instance of caches.instances.list(namespace)) controller.enqueue(objectKey(namespace, instance.metadata.name ?? ''));
+  for (const book of caches.books.list(namespace)) bookController.enqueue(objectKey(namespace, book.metadata.name ?? ''));
   controller.start();
+  bookController.start();
 }
 
 await caches.start();

@@ -40,6 +40,7 @@ import {
   type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
+import { followsRange } from '../books/version-range.js';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
 import { CustomerNamespaceIndex } from './customer-namespace-index.js';
@@ -96,8 +97,11 @@ export function createControllerCaches(options: {
   namespace: string;
   logger: Logger;
   enqueue: (key: string) => void;
+  /** The book reconciler's queue: a book that changes, and every instance change that concerns a book. */
+  enqueueBook?: (key: string) => void;
 }): ControllerCaches {
   const { namespace, logger, enqueue } = options;
+  const enqueueBook = options.enqueueBook ?? (() => undefined);
   const kubeConfig = shareConnections(options.kubeConfig);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const resources = bdkResources(kubeConfig);
@@ -156,6 +160,9 @@ export function createControllerCaches(options: {
       // The shared workload's size is the largest its instances ask for: one that changes or goes concerns the rest.
       const shared = sharedWorkloadOf(instance);
       if (shared) for (const other of sharingInstances(shared, instances.list(namespace))) enqueue(objectKey(namespace, other.metadata.name ?? ''));
+      // An instance that appears, moves or goes may hold a book, or stop holding one that waits to be deleted.
+      if (!followsRange(instance)) enqueueBook(objectKey(instanceNamespace, instance.spec.bookRef.name));
+      else for (const book of books.list(instanceNamespace)) if (book.spec.name === instance.spec.bookRef.name) enqueueBook(objectKey(instanceNamespace, book.metadata.name ?? ''));
     },
   });
   const books = customResourceInformer({
@@ -163,10 +170,13 @@ export function createControllerCaches(options: {
     client: resources.books,
     namespace,
     logger,
-    // A book that appears, changes or goes away concerns every instance that references it.
+    // A book that appears, changes or goes away concerns every instance that pins it, and every instance whose
+    // range follows its name (a new version may be the one the range resolves to now).
     onChange: (book) => {
+      enqueueBook(objectKey(book.metadata.namespace ?? namespace, book.metadata.name ?? ''));
       for (const instance of instances.list(namespace)) {
-        if (instance.spec.bookRef.name === book.metadata.name) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
+        const follows = followsRange(instance) ? instance.spec.bookRef.name === book.spec.name : instance.spec.bookRef.name === book.metadata.name;
+        if (follows) enqueue(objectKey(namespace, instance.metadata.name ?? ''));
       }
     },
   });

@@ -15,6 +15,8 @@ export const ConditionType = {
    * and GitOps tools read; its reason is the first thing that stands in the way.
    */
   Ready: 'Ready',
+  /** On a BookDefinition being deleted: the instances that still run it, which keep it until they are gone. */
+  InUse: 'InUse',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -51,6 +53,8 @@ export const ConditionReason = {
   InstanceReady: 'InstanceReady',
   /** spec.suspended: the instance runs no Pods and its webhooks are held. */
   Suspended: 'Suspended',
+  /** A BookDefinition being deleted is held by instances that run it (condition InUse). */
+  InstancesExist: 'InstancesExist',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 

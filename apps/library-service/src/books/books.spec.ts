@@ -1,9 +1,9 @@
 // The book handlers' lookups against a fake apiserver list (label selectors of the form k=v and bare k) and a
 // fake adoption cache; the real apiserver is in test/.
-import { createHandlerContext } from '@connectrpc/connect';
+import { Code, createHandlerContext } from '@connectrpc/connect';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { BookLibraryService } from '@bdk/proto';
-import { bdkLabels, managedByBdk, type BookDefinition } from '@bdk/k8s';
+import { bdkLabels, managedByBdk, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import { createLogger } from '@bdk/service-runtime';
 import type { LibraryDeps } from '../library-deps.js';
 import { bookHandlers, findBook } from './books.js';
@@ -12,14 +12,15 @@ const apiBookId = '3f0e7a52-7d0c-4bde-9a3c-1f1b2d8c9e01';
 const appliedUid = '9d2f4c1a-6b3e-4f5a-8c7d-0e1f2a3b4c5d';
 
 let books: BookDefinition[];
+let instances: BookInstanceDefinition[];
 let selectors: (string | undefined)[];
 let deleted: string[];
 
 function book(name: string, uid: string, labels: Record<string, string>): BookDefinition {
-  return { apiVersion: 'bdk.voyager.io/v1', kind: 'BookDefinition', metadata: { name, uid, labels }, spec: { name: 'customer-support', version: name.slice(-5) } };
+  return { apiVersion: 'bdk.voyager.io/v1', kind: 'BookDefinition', metadata: { name, uid, labels }, spec: { name: 'customer-support', version: name.slice(-5).replaceAll('-', '.') } };
 }
 
-function matches(item: BookDefinition, selector = ''): boolean {
+function matches(item: { metadata: { labels?: Record<string, string> } }, selector = ''): boolean {
   return selector
     .split(',')
     .filter(Boolean)
@@ -41,10 +42,13 @@ function deps(): LibraryDeps {
         list,
         delete: (_namespace: string, name: string) => {
           deleted.push(name);
+          // As the book controller does once no instance holds it: the finalizer goes, and so does the book.
+          books = books.filter((item) => item.metadata.name !== name);
           return Promise.resolve();
         },
+        find: (_namespace: string, name: string) => Promise.resolve(books.find((item) => item.metadata.name === name)),
       },
-      instances: { list: () => Promise.resolve({ items: [], metadata: {} }) },
+      instances: { list: (_namespace: string, options?: { labelSelector?: string }) => Promise.resolve({ items: instances.filter((item) => matches(item, options?.labelSelector)), metadata: {} }) },
     },
     unlabelledBooks: {
       unlabelledBook: (uid: string) => books.find((item) => item.metadata.uid === uid && item.metadata.labels?.[bdkLabels.bookId] === undefined),
@@ -67,9 +71,20 @@ beforeEach(() => {
     // Applied with kubectl a moment ago: adoption has not labelled it yet.
     book('customer-support-2-0-0', appliedUid, {}),
   ];
+  instances = [];
   selectors = [];
   deleted = [];
 });
+
+function instance(index: number, bookRef: { name: string; version: string }, resolved_version?: string): BookInstanceDefinition {
+  return {
+    apiVersion: 'bdk.voyager.io/v1',
+    kind: 'BookInstanceDefinition',
+    metadata: { name: `acme-customer-support-${String(index).padStart(2, '0')}`, labels: { [bdkLabels.instanceId]: `id-${index}`, [bdkLabels.bookName]: 'customer-support' } },
+    spec: { bookRef, customer: { namespace: 'customer-acme', organization_id: 'org-acme' } },
+    ...(resolved_version ? { status: { resolved_version } } : {}),
+  };
+}
 
 describe('findBook', () => {
   it('finds a book the API made by its id label, in one list call', async () => {
@@ -103,6 +118,28 @@ describe('DeleteBook', () => {
   it('deletes a book the API made', async () => {
     await bookHandlers(deps()).deleteBook({ bookId: apiBookId } as never, context);
     expect(deleted).toEqual(['customer-support-1-0-0']);
+  });
+
+  it('refuses a book that instances run, naming them: pins of this version and ranges resolved to it, ten at most', async () => {
+    const pinned = { name: 'customer-support-1-0-0', version: '1.0.0' };
+    instances = [
+      ...Array.from({ length: 11 }, (_, index) => instance(index, pinned)),
+      instance(20, { name: 'customer-support', version: '^1.0.0' }, '1.0.0'),
+      // Neither holds 1.0.0: another version pinned, a range that runs another version.
+      instance(30, { name: 'customer-support-2-0-0', version: '2.0.0' }),
+      instance(31, { name: 'customer-support', version: '^2.0.0' }, '2.0.0'),
+    ];
+    const refusal = bookHandlers(deps()).deleteBook({ bookId: apiBookId } as never, context);
+    await expect(refusal).rejects.toMatchObject({
+      code: Code.FailedPrecondition,
+      rawMessage: `book ${apiBookId} (customer-support 1.0.0) still has instances: ${Array.from({ length: 10 }, (_, index) => `id-${index} (acme-customer-support-${String(index).padStart(2, '0')})`).join(', ')} and 2 more; delete them first`,
+    });
+    expect(deleted).toEqual([]);
+  });
+
+  it('answers once the book is gone, not while it is still there', async () => {
+    await bookHandlers(deps()).deleteBook({ bookId: apiBookId } as never, context);
+    expect(books.map((item) => item.metadata.name)).toEqual(['customer-support-2-0-0']);
   });
 
   it('refuses a book applied without the API, which its tool would apply again', async () => {

@@ -9,12 +9,13 @@ import {
   bookDefinitionName,
   bookDefinitionResource,
   bookIdOf,
-  instanceIdOf,
   isConflict,
   labelSelector,
   managedByBdk,
   type BookDefinition,
+  type BookInstanceDefinition,
 } from '@bdk/k8s';
+import { bookInUseFinalizer, describeHolders, holdsBook } from './book-in-use.js';
 import { bookFromDefinition, bookSpecFromRequest } from './book-mapping.js';
 import { kubeFailure } from '../kube-errors.js';
 import { answerCreated, kube, type LibraryDeps } from '../library-deps.js';
@@ -53,6 +54,8 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
           name,
           namespace: deps.namespace,
           labels: { [bdkLabels.bookId]: bookId, [bdkLabels.bookName]: request.name, [bdkLabels.managedBy]: managedByBdk },
+          // Held from the start: deleted, it stays until no instance runs it (the book controller releases it).
+          finalizers: [bookInUseFinalizer],
         },
         spec: bookSpecFromRequest(request, prompts),
       };
@@ -94,22 +97,51 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
           Code.FailedPrecondition,
         );
       }
-      const { items } = await kube(deps, `list the instances of book ${request.bookId}`, () =>
-        deps.resources.instances.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookId]: request.bookId }), limit: 1 }),
-      );
-      const instance = items[0];
-      if (instance) {
-        const instanceId = instanceIdOf(instance);
+      const holders = await holdersOf(deps, book);
+      if (holders.length > 0) {
         throw new ConnectError(
-          `book ${request.bookId} still has instances (instance ${instanceId} in ${instance.spec.customer.namespace}, maybe more); delete them first`,
+          `book ${request.bookId} (${book.spec.name} ${book.spec.version}) still has instances: ${describeHolders(holders)}; delete them first`,
           Code.FailedPrecondition,
         );
       }
       await kube(deps, `delete BookDefinition ${name}`, () => deps.resources.books.delete(deps.namespace, name));
-      log.info('deleted book', { bookId: request.bookId, name: book.spec.name, version: book.spec.version, object: `${deps.namespace}/${name}` });
+      // An instance created in the meantime keeps it Terminating (the book controller's finalizer). Otherwise the
+      // controller releases it at once, and the answer waits for that, so a read after it finds no book.
+      const gone = (await holdersOf(deps, book)).length === 0 && (await awaitRemoval(deps, book));
+      log.info(gone ? 'deleted book' : 'book deletion accepted; an instance still holds it', {
+        bookId: request.bookId,
+        name: book.spec.name,
+        version: book.spec.version,
+        object: `${deps.namespace}/${name}`,
+      });
       return {};
     },
   };
+}
+
+/** The instances that keep `book` from being deleted, read from the apiserver (a quorum read). */
+async function holdersOf(deps: LibraryDeps, book: BookDefinition): Promise<BookInstanceDefinition[]> {
+  // The instances of the book's name: those that pin this version, and ranges that resolved to it.
+  const { items } = await kube(deps, `list the instances of book ${book.spec.name}`, () =>
+    deps.resources.instances.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookName]: book.spec.name }) }),
+  );
+  return items.filter((instance) => holdsBook(instance, book));
+}
+
+/** How long DeleteBook waits for the book controller to release a book no instance holds. */
+export const removalWaitMs = 10_000;
+const removalPollMs = 100;
+
+/** Whether the BookDefinition (this one, by uid) is gone within removalWaitMs. */
+async function awaitRemoval(deps: LibraryDeps, book: BookDefinition): Promise<boolean> {
+  const name = book.metadata.name ?? '';
+  const deadline = Date.now() + removalWaitMs;
+  for (;;) {
+    const current = await kube(deps, `read BookDefinition ${name}`, () => deps.resources.books.find(deps.namespace, name));
+    if (!current || current.metadata.uid !== book.metadata.uid) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, removalPollMs));
+  }
 }
 
 /**

@@ -106,6 +106,8 @@ function statusFromCr(status: BookInstanceDefinitionStatus | undefined) {
       reason: status.rollback.reason ?? '',
       at: timestampFromKube(status.rollback.at),
     },
+    resolvedVersion: status?.resolved_version ?? '',
+    resolvedBook: status?.resolved_book ?? '',
   };
 }
 

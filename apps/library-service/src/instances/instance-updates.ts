@@ -125,6 +125,19 @@ export function instanceUpdateHandlers(deps: LibraryDeps): UpdateHandlers {
     }
   }
 
+  /**
+   * As CreateBookInstance does: the version moved to may have begun deleting between its read and the write (the
+   * book controller releases a book only once a quorum read finds no instance of it). Then the instance goes back
+   * to the spec it had and the update is refused.
+   */
+  async function revertIfBookDeleting(updated: BookInstanceDefinition, previous: BookInstanceDefinition, book: BookDefinition): Promise<void> {
+    const name = book.metadata.name ?? '';
+    const current = await kube(deps, `read BookDefinition ${name}`, () => deps.resources.books.find(deps.namespace, name));
+    if (current && current.metadata.uid === book.metadata.uid && !current.metadata.deletionTimestamp) return;
+    await replace(updated, previous.spec, previous.metadata.labels ?? {});
+    throw new ConnectError(`book_ref.version: book ${book.spec.name} version ${book.spec.version} is being deleted; it takes no instances`, Code.FailedPrecondition);
+  }
+
   async function setSuspended(request: { bookId: string; instanceId: string; etag: string }, organizationId: string, suspended: boolean) {
     validateId(request.bookId, 'book_id');
     validateId(request.instanceId, 'instance_id');
@@ -157,10 +170,12 @@ export function instanceUpdateHandlers(deps: LibraryDeps): UpdateHandlers {
       const spec: Spec = structuredClone(current.spec);
       for (const path of paths) updaters[path]?.(spec, next);
       const labels = { ...current.metadata.labels };
+      let target: BookDefinition | undefined;
       if (paths.includes('book_ref.version')) {
         const version = next.bookRef?.version ?? '';
         if (version === '') throw invalidArgument('book_ref.version', 'is required when update_mask names it');
         const book = await bookVersion(deps, current, version);
+        target = book;
         spec.bookRef = { name: book.metadata.name ?? '', version: book.spec.version };
         labels[bdkLabels.bookId] = book.metadata.labels?.[bdkLabels.bookId] ?? book.metadata.uid ?? '';
       }
@@ -177,6 +192,7 @@ export function instanceUpdateHandlers(deps: LibraryDeps): UpdateHandlers {
         }),
       );
       const updated = await replace(current, spec, labels);
+      if (target) await revertIfBookDeleting(updated, current, target);
       log.info('updated book instance', { instanceId: request.instanceId, bookId: request.bookId, organizationId, fields: paths });
       return { instance: instanceFromDefinition(updated) };
     },

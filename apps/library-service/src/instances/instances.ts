@@ -9,6 +9,7 @@ import { AuditAction, createAuditLog } from '@bdk/service-runtime';
 import { generateSigningSecret } from '@bdk/webhooks';
 import {
   bdkLabels,
+  bookIdOf,
   bookInstanceDefinitionResource,
   bookInstanceName,
   credentialsSecretName,
@@ -110,7 +111,7 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       const organizationId = requestOrganization(request.organizationId, callerOrganization(context));
       const book = await findBook(deps, request.bookId);
       if (book.metadata.deletionTimestamp) {
-        throw new ConnectError(`book ${request.bookId} is being deleted`, Code.FailedPrecondition);
+        throw new ConnectError(`book ${request.bookId} (${book.spec.name} ${book.spec.version}) is being deleted; it takes no new instances`, Code.FailedPrecondition);
       }
       // A withdrawn version takes no new instances; a deprecated one answers with a warning.
       admitNewInstance(book, context);
@@ -143,6 +144,9 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
       } catch (error) {
         throw kubeFailure(error, `create BookInstanceDefinition ${objectName}`, log);
       }
+      // DeleteBook may have begun between the read above and this write; the book controller only releases a book
+      // once a quorum read finds no instance of it, so reading the book after the write closes that gap.
+      await refuseIfBookDeleting(deps, book, objectName, instanceId);
       const credentials = initialValues(request.credentials);
       const webhooks = newSigningSecrets(book);
       if (Object.keys(credentials).length > 0 || webhooks.length > 0) {
@@ -315,6 +319,24 @@ function rotatedValues(requested: CredentialInput[], instance: BookInstanceDefin
     }
   });
   return values;
+}
+
+/**
+ * FAILED_PRECONDITION, after removing the instance just written, when its book started deleting (or is gone) since
+ * it was read: an instance is never left running a book whose deletion went ahead.
+ */
+export async function refuseIfBookDeleting(deps: LibraryDeps, book: BookDefinition, objectName: string, instanceId: string): Promise<void> {
+  const name = book.metadata.name ?? '';
+  let current: BookDefinition | undefined;
+  try {
+    current = await deps.resources.books.find(deps.namespace, name);
+  } catch (error) {
+    await undoCreate(deps, objectName, instanceId);
+    throw kubeFailure(error, `read BookDefinition ${name}`, deps.logger);
+  }
+  if (current && current.metadata.uid === book.metadata.uid && !current.metadata.deletionTimestamp) return;
+  await undoCreate(deps, objectName, instanceId);
+  throw new ConnectError(`book ${bookIdOf(book)} (${book.spec.name} ${book.spec.version}) is being deleted; it takes no new instances`, Code.FailedPrecondition);
 }
 
 /** Undoes a half-made instance: the BookInstanceDefinition goes (the controller's finalizer removes what it made). */
