@@ -8,9 +8,10 @@
 #   - bearer JWT authentication, except for webhook intake (the sender's signature) and this document;
 #   - snake_case names (the transcoder's preserve_proto_field_names);
 #   - GET /api/v1/openapi.json itself, which the gateway answers with this document.
-# Writes docs/api/openapi.json and the copy the gateway serves (envoy/gateway.yaml, that route's inline body).
+# Writes docs/api/openapi.json, the copy the gateway serves (envoy/gateway.yaml, that route's inline body) and the
+# fields the sidecar's request check knows (envoy/sidecar.yaml, bdk.request_body_check's `local api` line).
 # `tools/generate-openapi.sh --check` writes nothing and fails when either is not what proto/ gives
-# (BDK_OPENAPI_FILE and BDK_OPENAPI_GATEWAY_FILE name other copies to write or check).
+# (BDK_OPENAPI_FILE, BDK_OPENAPI_GATEWAY_FILE and BDK_OPENAPI_SIDECAR_FILE name other copies to write or check).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -167,6 +168,41 @@ if (!bodyLine.test(gateway)) throw new Error(`${gatewayFile} has no "body: { inl
 const inline = JSON.stringify(document).replaceAll("'", "''");
 const servedGateway = gateway.replace(bodyLine, (_line, head, tail) => `${head}'${inline}'${tail}`);
 
+// The sidecar's request check (bdk.request_body_check in envoy/sidecar.yaml) knows each JSON body's fields from
+// here: one Lua line, `local api = {...}`, replaced in place like the gateway's copy.
+function fieldKind(schema) {
+  const ref = schema.$ref ?? schema.allOf?.[0]?.$ref;
+  if (ref !== undefined) {
+    const name = ref.replace('#/components/schemas/', '');
+    return name === 'GoogleProtobufAny' ? 'any' : `m:${name}`;
+  }
+  if (schema.type === 'array') return `l:${fieldKind(schema.items ?? {})}`;
+  if (schema.type === 'object') return typeof schema.additionalProperties === 'object' ? `map:${fieldKind(schema.additionalProperties)}` : 'any';
+  return 's';
+}
+const luaString = (text) => `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+const luaPattern = (route) =>
+  `^${route.replace(/[\^$()%.[\]*+\-?]/g, '%$&').replace(/\{[^}]+\}/g, '[^/]+')}$`;
+const bodies = [];
+for (const [route, item] of Object.entries(paths)) {
+  for (const [method, operation] of Object.entries(item)) {
+    const ref = operation.requestBody?.content?.['application/json']?.schema?.$ref;
+    if (ref !== undefined) bodies.push([method.toUpperCase(), luaPattern(route), ref.replace('#/components/schemas/', '')]);
+  }
+}
+const bodyMessages = Object.entries(keptSchemas).filter(([name, schema]) => name.endsWith('Request') || schema.properties);
+const luaApi =
+  `local api = { routes = { ${bodies.map((body) => `{ ${body.map(luaString).join(', ')} }`).join(', ')} }, messages = { ` +
+  bodyMessages
+    .map(([name, schema]) => `[${luaString(name)}] = { ${Object.entries(schema.properties ?? {}).map(([field, property]) => `[${luaString(field)}] = ${luaString(fieldKind(property))}`).join(', ')} }`)
+    .join(', ') +
+  ' } }';
+const sidecarFile = process.env.BDK_OPENAPI_SIDECAR_FILE || 'envoy/sidecar.yaml';
+const sidecarText = readFileSync(sidecarFile, 'utf8');
+const apiLine = /^(\s*)local api = .*$/m;
+if (!apiLine.test(sidecarText)) throw new Error(`${sidecarFile} has no "local api = ..." line (bdk.request_body_check)`);
+const checkedSidecar = sidecarText.replace(apiLine, (_line, indent) => `${indent}${luaApi}`);
+
 const outFile = process.env.BDK_OPENAPI_FILE || 'docs/api/openapi.json';
 if (mode === '--check') {
   let committed = '';
@@ -175,16 +211,21 @@ if (mode === '--check') {
   } catch {
     // missing: stale
   }
-  const stale = [committed !== pretty && outFile, servedGateway !== gateway && `${gatewayFile} (its /api/v1/openapi.json body)`].filter(Boolean);
+  const stale = [
+    committed !== pretty && outFile,
+    servedGateway !== gateway && `${gatewayFile} (its /api/v1/openapi.json body)`,
+    checkedSidecar !== sidecarText && `${sidecarFile} (the request check's fields)`,
+  ].filter(Boolean);
   if (stale.length > 0) {
     console.error(`generate-openapi: not what proto/ gives: ${stale.join(', ')}; run tools/generate-openapi.sh`);
     process.exit(1);
   }
-  console.log(`generate-openapi: ${outFile} and ${gatewayFile} are current`);
+  console.log(`generate-openapi: ${outFile}, ${gatewayFile} and ${sidecarFile} are current`);
 } else {
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, pretty);
   if (servedGateway !== gateway) writeFileSync(gatewayFile, servedGateway);
-  console.log(`generate-openapi: wrote ${outFile} (${Object.keys(paths).length} paths) and the gateway's copy`);
+  if (checkedSidecar !== sidecarText) writeFileSync(sidecarFile, checkedSidecar);
+  console.log(`generate-openapi: wrote ${outFile} (${Object.keys(paths).length} paths), the gateway's copy and the sidecar's request check`);
 }
 JS
