@@ -11,9 +11,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/tools/toolchain/versions.env"
 tools_dir=${BDK_TOOLS_DIR:-$repo/.tools}
 logs="$tools_dir/logs"
-# Versions of the tools only tests and generators use: schemathesis (PyPI), protoc-gen-openapi (its wrapper module).
+# schemathesis (PyPI) runs only in tests, so its version is pinned here rather than in versions.env.
 SCHEMATHESIS_VERSION=${SCHEMATHESIS_VERSION:-4.32.5}
-PROTOC_GEN_OPENAPI_VERSION=$(awk '$1 == "require" && $2 == "github.com/google/gnostic" { print $3 }' "$repo/tools/toolchain/protoc-gen-openapi/go.mod")
 mkdir -p "$tools_dir/bin" "$logs"
 
 current_tool=""
@@ -151,7 +150,10 @@ done
 go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
 
 # gnostic's protoc-gen-openapi, the buf plugin tools/generate-openapi.sh runs; its version is the wrapper module's.
-go_tool protoc-gen-openapi "$PROTOC_GEN_OPENAPI_VERSION" github.com/google/gnostic/cmd/protoc-gen-openapi "-s -w"
+current_tool=protoc-gen-openapi
+current_step="reading its version from tools/toolchain/protoc-gen-openapi/go.mod"
+protoc_gen_openapi_version=$(awk '$1 == "require" && $2 == "github.com/google/gnostic" { print $3 }' "$repo/tools/toolchain/protoc-gen-openapi/go.mod")
+go_tool protoc-gen-openapi "$protoc_gen_openapi_version" github.com/google/gnostic/cmd/protoc-gen-openapi "-s -w"
 
 trap - ERR
 echo "toolchain: ready in $tools_dir/bin ($(ls "$tools_dir/bin" | tr '\n' ' '))"
