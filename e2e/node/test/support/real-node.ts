@@ -1,0 +1,169 @@
+// A real Node for a test cluster (startKubeEnv): containerd with a pause image built here, a bridge network from
+// Debian's CNI plugins, and the kubelet, joined with a Node identity of its own. Pods bound to it run as containers
+// from images imported into containerd (nothing can be pulled: imagePullPolicy Never or IfNotPresent). Runs as root.
+import type { KubeEnv } from '@bdk/testing';
+import { waitUntil, workspaceRoot } from '@bdk/testing';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startContainerd, unmountUnder, type RunningContainerd } from './containerd.js';
+import { startKubelet, type RunningKubelet } from './kubelet.js';
+import { grantNodeRole, writeNodeKubeconfig } from './node-identity.js';
+import { writeOciArchive } from './oci-archive.js';
+
+const run = promisify(execFile);
+
+/** The sandbox image containerd starts every Pod with, built from e2e/node/pause/pause.c. */
+export const pauseImage = 'docker.io/bdk-local/pause:3.10';
+/** The Linux bridge the Pods' veths join; the host is its gateway, so the test reaches Pod IPs directly. */
+export const bridgeName = 'bdknode0';
+/** The Pods' addresses (host-local IPAM); the bridge is .1. */
+export const podSubnet = '10.231.0.0/24';
+
+export interface RealNode {
+  readonly name: string;
+  readonly containerd: RunningContainerd;
+  readonly kubelet: RunningKubelet;
+  /** Imports an image archive (`docker save` output or an OCI layout tar) for Pods to run. */
+  importImage(archive: string): Promise<void>;
+  /** Imports a Docker Engine's image (docker save | ctr import). */
+  importDockerImage(image: string): Promise<void>;
+  /** What a failure needs to be understood: a Pod's events, and what the kubelet and containerd printed last. */
+  diagnose(namespace: string, pod: string): Promise<string>;
+  /**
+   * Deletes the Pods bound to the Node and waits for the kubelet to stop them, then stops the kubelet and
+   * containerd and removes everything they left: containers, mounts, network namespaces, the bridge, cgroups, files.
+   */
+  stop(): Promise<void>;
+}
+
+async function buildPauseImage(dir: string): Promise<string> {
+  const binary = path.join(dir, 'pause');
+  await run('gcc', ['-Os', '-s', '-static', '-Wall', '-o', binary, path.join(workspaceRoot, 'e2e', 'node', 'pause', 'pause.c')]).catch((error: unknown) => {
+    throw new Error(`building the pause binary (gcc -static; needs Debian's gcc and libc6-dev) failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  });
+  const archive = path.join(dir, 'pause.tar');
+  // 65535: the user of the official pause image.
+  await writeOciArchive({ reference: pauseImage, files: { pause: binary }, entrypoint: ['/pause'], user: '65535:65535' }, archive);
+  return archive;
+}
+
+async function writeCniConfig(dir: string): Promise<string> {
+  const confDir = path.join(dir, 'cni');
+  await mkdir(confDir, { recursive: true });
+  await writeFile(
+    path.join(confDir, '10-bdk-node.conflist'),
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'bdk-node',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: bridgeName,
+          isGateway: true,
+          // The Pods talk to the host and to each other; nothing here needs them to leave the machine.
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: podSubnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: path.join(dir, 'cni-ipam') },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    }),
+  );
+  return confDir;
+}
+
+/** Removes the empty cgroups the kubelet made (kubepods and below) in every cgroup v1 hierarchy, deepest first. */
+async function removeKubepodsCgroups(): Promise<void> {
+  const remove = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory()) await remove(path.join(dir, entry.name));
+    }
+    await rmdir(dir).catch(() => undefined);
+  };
+  for (const hierarchy of await readdir('/sys/fs/cgroup').catch(() => [])) await remove(path.join('/sys/fs/cgroup', hierarchy, 'kubepods'));
+}
+
+/** Joins a real Node to `kube` and resolves once it is Ready. */
+export async function startRealNode(kube: KubeEnv, options: { name?: string } = {}): Promise<RealNode> {
+  if (process.getuid?.() !== 0) throw new Error('a real Node needs root (containerd, the kubelet, network namespaces and cgroups)');
+  const name = options.name ?? 'bdk-node';
+  // Short: containerd's socket path must fit a sockaddr_un.
+  const dir = await mkdtemp('/tmp/bdk-node-');
+  const cleanups: { what: string; step: () => Promise<unknown> }[] = [];
+  let containerd: RunningContainerd | undefined;
+  let kubelet: RunningKubelet | undefined;
+  const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+
+  const stop = async () => {
+    if (containerd && kubelet) {
+      // The kubelet stops what it started (sandboxes, their network namespaces and IP addresses).
+      const pods = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` }).catch(() => ({ items: [] }));
+      for (const pod of pods.items) {
+        await core.deleteNamespacedPod({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', gracePeriodSeconds: 0 }).catch(() => undefined);
+      }
+      const runtime = containerd;
+      await waitUntil('the kubelet to stop every container', async () => (await runtime.ctr(['containers', 'ls', '-q'])).trim() === '', { timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
+    }
+    for (const { what, step } of cleanups.reverse()) {
+      await step().catch((error: unknown) => console.error(`real node: ${what} failed:`, error instanceof Error ? error.message : error));
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    cleanups.push({ what: 'removing its folder', step: () => rm(dir, { recursive: true, force: true }) });
+    cleanups.push({ what: 'unmounting what is left in its folder', step: () => unmountUnder(dir) });
+    cleanups.push({ what: 'removing the kubepods cgroups', step: removeKubepodsCgroups });
+    cleanups.push({ what: `deleting the bridge ${bridgeName}`, step: () => run('ip', ['link', 'delete', bridgeName]).catch(() => undefined) });
+    const [pauseArchive, cniConfDir] = await Promise.all([buildPauseImage(dir), writeCniConfig(dir)]);
+    const runtime = await startContainerd({ dir: path.join(dir, 'containerd'), sandboxImage: pauseImage, cniConfDir });
+    containerd = runtime;
+    cleanups.push({ what: 'stopping containerd', step: () => runtime.stop() });
+    await runtime.importImage(pauseArchive);
+
+    const kubeconfig = await writeNodeKubeconfig(kube, name, dir);
+    const revoke = await grantNodeRole(kube.kubeConfig, name);
+    cleanups.push({ what: 'removing the Node role binding', step: revoke });
+    cleanups.push({ what: 'deleting the Node', step: () => core.deleteNode({ name }).catch(() => undefined) });
+    const node = await startKubelet(kube.kubeConfig, { nodeName: name, dir: path.join(dir, 'kubelet'), kubeconfig, clientCaFile: kube.pki.ca.cert, runtimeEndpoint: runtime.endpoint });
+    kubelet = node;
+    cleanups.push({ what: 'stopping the kubelet', step: () => node.stop() });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const runtime = containerd;
+  const node = kubelet;
+  return {
+    name,
+    containerd: runtime,
+    kubelet,
+    importImage: (archive) => runtime.importImage(archive),
+    async importDockerImage(image) {
+      const archive = path.join(dir, `${image.replace(/[^a-zA-Z0-9.-]+/g, '_')}.tar`);
+      await run('docker', ['save', '-o', archive, image], { maxBuffer: 16 * 1024 * 1024 });
+      try {
+        await runtime.importImage(archive);
+      } finally {
+        await rm(archive, { force: true });
+      }
+    },
+    async diagnose(namespace, pod) {
+      const events = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${pod}` }).catch(() => ({ items: [] }));
+      const lines = (output: string) => output.split('\n').slice(-60).join('\n');
+      return [
+        `events of ${namespace}/${pod}:`,
+        ...events.items.map((event) => `  ${event.type} ${event.reason}: ${event.message}`),
+        '---- kubelet (last lines)',
+        lines(node.process.output()),
+        '---- containerd (last lines)',
+        lines(runtime.process.output()),
+      ].join('\n');
+    },
+    stop,
+  };
+}
