@@ -147,6 +147,10 @@ for command in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   go_tool "$command" "$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/$command" "$kubernetes_ldflags" kubernetes
 done
 
+# The kubelet of e2e/node (a real Node: containerd, runc and the CNI plugins come from Debian). Its own wrapper module
+# with the same version and replace list, so adding it left the control plane's binaries as they were.
+go_tool kubelet "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kubelet "$kubernetes_ldflags" kubelet
+
 go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
 
 # gnostic's protoc-gen-openapi, the buf plugin tools/generate-openapi.sh runs; its version is the wrapper module's.
