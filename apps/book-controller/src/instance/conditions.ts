@@ -2,7 +2,7 @@
 // it records. One place, so dashboards, alerts and the API can rely on the names.
 
 export const ConditionType = {
-  /** The BookDefinition named by spec.bookRef exists and has the requested version. */
+  /** The BookDefinition named by spec.bookRef exists and has the requested version, or a range resolved to one. */
   BookResolved: 'BookResolved',
   /** The customer namespace is one BDK may write into for the instance's organisation. */
   NamespaceAvailable: 'NamespaceAvailable',
@@ -24,6 +24,8 @@ export const ConditionReason = {
   BookFound: 'BookFound',
   BookNotFound: 'BookNotFound',
   BookVersionMismatch: 'BookVersionMismatch',
+  /** spec.bookRef.version is a range and no published version of the book matches it (see books/version-range). */
+  NoMatchingVersion: 'NoMatchingVersion',
   /** The customer namespace is managed by BDK for the instance's organisation (or was just created for it). */
   NamespaceOwned: 'NamespaceOwned',
   /** The customer namespace exists and is not BDK's, or is another organisation's: nothing is written into it. */

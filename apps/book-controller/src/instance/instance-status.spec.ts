@@ -27,6 +27,15 @@ const notCreated: RolloutHealth = { observation: { status: 'Unknown', reason: Co
 const condition = (status: ReturnType<typeof desiredStatus>, type: string) => status.conditions?.find((c) => c.type === type);
 
 describe('desiredStatus', () => {
+  it('records the version the instance runs, and keeps the last one while no book resolves', () => {
+    const resolvedBook = { metadata: { name: 'customer-support-1-1-0' }, spec: { name: 'customer-support', version: '1.1.0' } };
+    const running = desiredStatus({ instance: instance(), book: bookFound, resolvedBook, rollout: rollout(2), now: t0 });
+    expect(running).toMatchObject({ resolved_version: '1.1.0', resolved_book: 'customer-support-1-1-0' });
+    const unresolved = desiredStatus({ instance: instance(running), book: bookMissing, rollout: rollout(2), now: t1 });
+    expect(unresolved).toMatchObject({ phase: 'Failed', resolved_version: '1.1.0', resolved_book: 'customer-support-1-1-0' });
+    expect(desiredStatus({ instance: instance(), book: bookMissing, rollout: notCreated, now: t0 }).resolved_version).toBeUndefined();
+  });
+
   it('is Pending until every replica is ready, then Ready, with observedGeneration on every condition', () => {
     const pending = desiredStatus({ instance: instance(), book: bookFound, rollout: rollout(1), now: t0 });
     expect(pending).toMatchObject({ phase: 'Pending', observedGeneration: 4, deployment_status: { ready_replicas: 1, total_replicas: 2 } });

@@ -1,6 +1,6 @@
 // The status a BookInstanceDefinition should report, computed from what the reconcile observed. Pure, so the
 // rules (phase, conditions, when a transition time moves) are unit-tested without an apiserver.
-import { bdkLabels, type BookInstanceDefinition, type BookInstanceDefinitionStatus } from '@bdk/k8s';
+import { bdkLabels, type BookDefinition, type BookInstanceDefinition, type BookInstanceDefinitionStatus } from '@bdk/k8s';
 import { jsonEqual } from '@bdk/controller-runtime';
 import { ConditionReason, ConditionType } from './conditions.js';
 import { instanceIdOf, type InstanceIdentity } from './desired-objects.js';
@@ -30,6 +30,8 @@ export interface StatusInput {
   rollout: RolloutHealth;
   /** Set while the book runs an earlier template because the current spec failed to roll out. */
   rollback?: RollbackRecord;
+  /** The BookDefinition the instance runs (its exact pin, or what its range resolved to); undefined when none. */
+  resolvedBook?: Pick<BookDefinition, 'metadata' | 'spec'>;
   /** spec.suspended: phase Suspended, whatever the workload says. */
   suspended?: boolean;
   now: Date;
@@ -90,6 +92,17 @@ export function setCondition(conditions: readonly Condition[], type: string, obs
   return previous ? conditions.map((c) => (c.type === type ? next : c)) : [...conditions, next];
 }
 
+/**
+ * What the instance runs. Without a book now (none matches, or the pinned one is gone) the last resolution stays:
+ * the workload still runs it, and it keeps that BookDefinition from being deleted.
+ */
+function resolution(input: StatusInput): Pick<BookInstanceDefinitionStatus, 'resolved_version' | 'resolved_book'> {
+  const book = input.resolvedBook;
+  if (book) return { resolved_version: book.spec.version, resolved_book: book.metadata.name ?? '' };
+  const { resolved_version, resolved_book } = input.instance.status ?? {};
+  return { ...(resolved_version ? { resolved_version } : {}), ...(resolved_book ? { resolved_book } : {}) };
+}
+
 /** The status the instance should have; last_updated is the only field that says when it was computed. */
 export function desiredStatus(input: StatusInput): BookInstanceDefinitionStatus {
   const { instance, now } = input;
@@ -109,6 +122,7 @@ export function desiredStatus(input: StatusInput): BookInstanceDefinitionStatus 
     deployment_status: { ready_replicas: input.rollout.readyPods, total_replicas: input.rollout.totalPods },
     conditions,
     ...(input.rollback ? { rollback: input.rollback } : {}),
+    ...resolution(input),
     last_updated: now.toISOString(),
   };
 }

@@ -12,6 +12,7 @@ import {
 } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import { followsRange, resolveRange } from '../books/version-range.js';
 import type { ControllerConfig } from '../config.js';
 import type { ReconcileResult } from '@bdk/controller-runtime';
 import type { ControllerCaches } from './caches.js';
@@ -52,6 +53,7 @@ export const waitingRequeueMs = 30_000;
 const failureEventReason: Partial<Record<ConditionReason, EventReason>> = {
   [ConditionReason.BookNotFound]: EventReason.BookNotFound,
   [ConditionReason.BookVersionMismatch]: EventReason.BookNotFound,
+  [ConditionReason.NoMatchingVersion]: EventReason.BookNotFound,
   [ConditionReason.NamespaceNotOwned]: EventReason.NamespaceNotOwned,
   [ConditionReason.NamespaceReserved]: EventReason.NamespaceReserved,
   [ConditionReason.OrganizationInvalid]: EventReason.OrganizationInvalid,
@@ -125,9 +127,17 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
     return patched;
   }
 
-  /** From the cache: a book that appears or changes re-queues its instances once the cache holds it. */
+  /**
+   * From the cache: a book that appears or changes re-queues its instances once the cache holds it (for a range,
+   * every instance that follows the book's name, so a newly published version is picked up).
+   */
   function resolveBook(instance: BookInstanceDefinition): { book?: BookDefinition; observation: Observation } {
     const { name, version } = instance.spec.bookRef;
+    if (followsRange(instance)) {
+      const resolution = resolveRange(version, name, organizationIdOf(instance), caches.books.list(instance.metadata.namespace));
+      if (!resolution.book) return { observation: { status: 'False', reason: ConditionReason.NoMatchingVersion, message: resolution.message } };
+      return { book: resolution.book, observation: { status: 'True', reason: ConditionReason.BookFound, message: resolution.message } };
+    }
     const book = caches.books.get(name, instance.metadata.namespace);
     if (!book) return { observation: { status: 'False', reason: ConditionReason.BookNotFound, message: `BookDefinition ${name} not found` } };
     if (book.spec.version !== version) {
@@ -385,6 +395,7 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
       credentials: applied?.credentials.observation,
       rollout,
       rollback: applied?.rollback,
+      resolvedBook: book,
       suspended: instance.spec.suspended === true,
       now: now(),
     };

@@ -1,0 +1,115 @@
+// An instance that follows a semver range, on a cluster whose Deployments really roll out (the built
+// book-controller, kube-controller-manager, kube-scheduler, kwok's Nodes): it runs the highest published version
+// that matches, rolls to a higher one when it is published, and is not moved by a version outside the range or a
+// withdrawn one. The version it runs is in its status, and only that version is kept from deletion.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { bdkResources, bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
+import { randomUUID } from 'node:crypto';
+import { bookInUseFinalizer } from '../src/books/book-in-use.js';
+import { seedBook, seedInstance } from './fixtures.js';
+
+const bdkNamespace = 'bdk';
+const customerNamespace = 'customer-ranges';
+let env: KubeEnv | undefined;
+let app: RunningApp | undefined;
+let resources: BdkResources;
+let apps: AppsV1Api;
+
+beforeAll(async () => {
+  env = await startKubeEnv({ workloads: true });
+  resources = bdkResources(env.kubeConfig);
+  apps = env.kubeConfig.makeApiClient(AppsV1Api);
+  await env.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: bdkNamespace } } });
+  app = await startApp('book-controller', { KUBECONFIG: env.kubeconfigPath, BDK_NAMESPACE: bdkNamespace, BDK_LEADER_ELECTION: 'false' });
+}, 180_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await env?.stop();
+}, 60_000);
+
+/** Publishes customer-support `version` as the BookDefinition customer-support-<version>. */
+async function publish(version: string, lifecycle?: NonNullable<BookDefinition['spec']['lifecycle']>): Promise<BookDefinition> {
+  const seed = seedBook(bdkNamespace, randomUUID());
+  return resources.books.create(bdkNamespace, {
+    ...seed,
+    metadata: { ...seed.metadata, name: `customer-support-${version.replaceAll('.', '-')}` },
+    spec: { ...seed.spec, version, ...(lifecycle ? { lifecycle } : {}) },
+  });
+}
+
+describe('an instance that follows ^1.0.0', () => {
+  let instance: BookInstanceDefinition;
+  let workload = '';
+  const read = () => resources.instances.get(bdkNamespace, instance.metadata.name ?? '');
+  /** The version the Deployment's template runs (the book's image tag and BDK_BOOK_VERSION). */
+  const deployedVersion = async () => {
+    const deployment = await apps.readNamespacedDeployment({ namespace: customerNamespace, name: workload });
+    return deployment.spec?.template.spec?.containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'BDK_BOOK_VERSION')?.value;
+  };
+  /** Ready on `version`: the status says it, every replica runs the template that has it. */
+  const readyOn = (version: string) =>
+    waitUntil(
+      `Ready on ${version}`,
+      async () => {
+        const current = await read();
+        const ready = current.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        return ready && current.status?.resolved_version === version && (await deployedVersion()) === version ? current : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+
+  beforeAll(async () => {
+    const first = await publish('1.0.0');
+    const instanceId = randomUUID();
+    const draft = seedInstance({ namespace: bdkNamespace, customerNamespace, book: first, instanceId });
+    instance = await resources.instances.create(bdkNamespace, {
+      ...draft,
+      // A range names the book (spec.name), not one of its BookDefinitions.
+      spec: { ...draft.spec, bookRef: { name: 'customer-support', version: '^1.0.0' }, credentials: [], deployment: { type: 'primary', replicas: 1 } },
+    });
+    workload = bookWorkloadName('customer-support', instanceId);
+  }, 30_000);
+
+  it('runs the highest published version that matches: 1.0.0', async () => {
+    const running = await readyOn('1.0.0');
+    expect(running.status).toMatchObject({ resolved_version: '1.0.0', resolved_book: 'customer-support-1-0-0' });
+    expect(running.status?.conditions?.find((c) => c.type === 'BookResolved')).toMatchObject({ status: 'True', message: expect.stringContaining('the highest matching ^1.0.0') });
+  }, 90_000);
+
+  it('rolls to 1.1.0 when it is published', async () => {
+    await publish('1.1.0');
+    const running = await readyOn('1.1.0');
+    expect(running.status).toMatchObject({ resolved_version: '1.1.0', resolved_book: 'customer-support-1-1-0' });
+  }, 90_000);
+
+  it('is not moved by 2.0.0 (outside the range) nor by a withdrawn 1.2.0', async () => {
+    await publish('2.0.0');
+    await publish('1.2.0', { state: 'withdrawn', message: 'broken' });
+    // Both are in the controller's cache (each got its finalizer from it) before the instance is looked at again.
+    for (const name of ['customer-support-2-0-0', 'customer-support-1-2-0']) {
+      await waitUntil(`${name} seen by the controller`, async () => (await resources.books.get(bdkNamespace, name)).metadata.finalizers?.includes(bookInUseFinalizer));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await read()).status?.resolved_version).toBe('1.1.0');
+    expect(await deployedVersion()).toBe('1.1.0');
+  }, 60_000);
+
+  it('keeps only the version it runs from deletion: 1.0.0 goes, 1.1.0 stays Terminating', async () => {
+    await resources.books.delete(bdkNamespace, 'customer-support-1-0-0');
+    await resources.books.delete(bdkNamespace, 'customer-support-1-1-0');
+    await waitUntil('1.0.0 to be gone', async () => (await resources.books.find(bdkNamespace, 'customer-support-1-0-0')) === undefined);
+    const held = await waitUntil('1.1.0 to say what holds it', async () => {
+      const book = await resources.books.find(bdkNamespace, 'customer-support-1-1-0');
+      return book?.status?.conditions?.some((c) => c.type === 'InUse') ? book : undefined;
+    });
+    expect(held.metadata.deletionTimestamp).toBeDefined();
+    expect(held.status?.conditions?.find((c) => c.type === 'InUse')?.message).toContain(instance.metadata.name ?? '');
+    await resources.instances.delete(bdkNamespace, instance.metadata.name ?? '');
+    await waitUntil('1.1.0 to be gone once the instance is', async () => (await resources.books.find(bdkNamespace, 'customer-support-1-1-0')) === undefined, {
+      timeoutMs: 30_000,
+    });
+  }, 60_000);
+});
