@@ -46,7 +46,10 @@ async function post(pathname: string, body: string): Promise<{ status: number; j
 function fieldDetails(body: StatusBody) {
   const details = body.details ?? [];
   return {
-    violations: details.filter((detail) => detail['@type'] === 'type.googleapis.com/google.rpc.BadRequest').flatMap((detail) => detail.field_violations ?? []),
+    violations: details
+      .filter((detail) => detail['@type'] === 'type.googleapis.com/google.rpc.BadRequest')
+      .flatMap((detail) => detail.field_violations ?? [])
+      .map(({ field, description }) => ({ field, description })),
     info: details.filter((detail) => detail['@type'] === 'type.googleapis.com/google.rpc.ErrorInfo').map(({ reason, domain, metadata }) => ({ reason, domain, metadata })),
   };
 }
