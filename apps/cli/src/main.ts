@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The bdk command line: each command group registers itself on the root program.
+import { registerAdminCommands } from './commands/admin.js';
 import { registerBooksCommands } from './commands/books.js';
 import { registerCompletionCommands } from './commands/completion.js';
 import { registerDeliveriesCommands } from './commands/deliveries.js';
@@ -15,5 +16,6 @@ registerInstancesCommands(program);
 registerDeliveriesCommands(program);
 registerWebhookCommands(program);
 registerCompletionCommands(program);
+registerAdminCommands(program);
 
 process.exitCode = await runProgram(program, process.argv);

@@ -41,6 +41,11 @@ function withClusterOptions(command: Command): Command {
     .option('--passphrase-file <file>', 'a file holding the archive\u2019s passphrase (AES-256-GCM, key from scrypt)');
 }
 
+/** Checked before the cluster is even looked for (createBackup refuses the same). */
+function refuseCredentialsInClear(): never {
+  throw new BackupUsageError('--include-credentials needs --passphrase-file: credential values are never written unencrypted');
+}
+
 /** Usage mistakes exit 2, like commander's own. */
 async function reported<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -63,6 +68,7 @@ export function registerAdminCommands(program: Command): void {
   ).action(async (options: ClusterOptions & { out: string; includeCredentials: boolean }, command: Command) => {
     const context = contextOf(command);
     const summary = await reported(async () => {
+      if (options.includeCredentials && options.passphraseFile === undefined) refuseCredentialsInClear();
       const passphrase = await readPassphrase(options.passphraseFile);
       const { file, summary } = await createBackup({
         kubeConfig: kubeConfigFor(options, context),
