@@ -1,6 +1,8 @@
 // `bdk deliveries`: your organisation's recorded webhook deliveries (/api/v1/webhooks/deliveries).
 import type { Command } from 'commander';
+import { CliError } from '../errors.js';
 import type { JsonObject } from '../gateway-client.js';
+import { parsePositiveInteger } from '../numbers.js';
 import { formatOutput, renderTable } from '../output.js';
 import { contextOf } from '../program.js';
 import { deliveryAttemptColumns, deliveryColumns, deliveryTargetColumns } from '../tables.js';
@@ -52,13 +54,28 @@ export function registerDeliveriesCommands(program: Command): void {
 
   deliveries
     .command('replay')
-    .description('send a dead-lettered delivery again (its dead-lettered targets), or a delivered one to every target')
-    .argument('<webhook_id>')
-    .action(async (webhookId: string, _options: unknown, command: Command) => {
+    .description('send a dead-lettered delivery again (its dead-lettered targets), or a delivered one to every target; with --all, every matching one')
+    .argument('[webhook_id]')
+    .option('--all', 'replay every delivery that matches --state (default dead_lettered), --source and --limit')
+    .option('--source <source>', 'with --all: only from this source')
+    .option('--state <state>', 'with --all: dead_lettered (default) or delivered')
+    .option('--limit <n>', 'with --all: at most this many (server default 100)', parsePositiveInteger)
+    .action(async (webhookId: string | undefined, options: { all?: boolean; source?: string; state?: string; limit?: number }, command: Command) => {
       const context = contextOf(command);
+      if (Boolean(webhookId) === Boolean(options.all)) throw new CliError('webhook_id: give one delivery, or --all for every matching one');
       const client = await context.client();
-      const answer = await client.request('POST', `${deliveriesPath}/${encodeURIComponent(webhookId)}:replay`, { json: {} });
-      const delivery = (answer['delivery'] as JsonObject | undefined) ?? {};
-      context.print(formatOutput(context.output, delivery, () => deliveryTable(delivery)));
+      if (webhookId) {
+        const answer = await client.request('POST', `${deliveriesPath}/${encodeURIComponent(webhookId)}:replay`, { json: {} });
+        const delivery = (answer['delivery'] as JsonObject | undefined) ?? {};
+        context.print(formatOutput(context.output, delivery, () => deliveryTable(delivery)));
+        return;
+      }
+      const json: JsonObject = {};
+      if (options.source) json['source'] = options.source;
+      if (options.state) json['state'] = options.state;
+      if (options.limit) json['limit'] = options.limit;
+      const answer = await client.request('POST', `${deliveriesPath}:replay`, { json });
+      const ids = (answer['webhook_ids'] as string[] | undefined) ?? [];
+      context.print(formatOutput(context.output, answer, () => renderTable([{ header: 'replayed webhook id', value: (id: string) => id }], ids)));
     });
 }
