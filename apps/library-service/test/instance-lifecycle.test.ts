@@ -138,4 +138,20 @@ describe('an instance through its life over REST', () => {
     const ready = await phase('Ready');
     expect(ready.status?.deployment_status?.ready_replicas).toBe(2);
   }, 90_000);
+
+  it('PATCH book_ref.version takes a semver range, naming the field when it refuses one; the status says what runs', async () => {
+    const mask = `${instancePath}?update_mask=book_ref.version`;
+    const invalid = await rest('PATCH', mask, { book_ref: { version: 'latest' } });
+    expect([invalid.status, String(invalid.json['message'])]).toEqual([400, expect.stringMatching(/^book_ref\.version: must be a semantic version such as 1\.2\.0 or a semver range/)]);
+    const unmatched = await rest('PATCH', mask, { book_ref: { version: '^9.0.0' } });
+    expect([unmatched.status, unmatched.json['code'], String(unmatched.json['message'])]).toEqual([400, 9, 'book_ref.version: no published version of book customer-support matches ^9.0.0']);
+    const patched = await rest('PATCH', mask, { book_ref: { version: '^1.0.0' } });
+    expect(patched.status).toBe(200);
+    expect((patched.json['instance'] as { book_ref?: unknown }).book_ref).toEqual({ name: 'customer-support', version: '^1.0.0' });
+    const following = await waitUntil('the range resolved', async () => {
+      const current = (await read()) as Instance & { status?: { resolved_version?: string; resolved_book?: string } };
+      return current.status?.phase === 'Ready' && current.status.resolved_version === '1.0.0' ? current : undefined;
+    });
+    expect(following.status).toMatchObject({ resolved_version: '1.0.0', resolved_book: 'customer-support-1-0-0' });
+  }, 90_000);
 });

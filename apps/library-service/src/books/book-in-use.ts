@@ -2,20 +2,13 @@
 // finalizer below until none does (apps/book-controller/src/books); DeleteBook answers with the same rule, naming
 // them, instead of leaving the book Terminating.
 import { instanceIdOf, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { isExactVersion } from './version-range.js';
 
 /** The book controller's finalizer, written here on every book the API creates so it is held from the start. */
 export const bookInUseFinalizer = 'bdk.voyager.io/book-in-use';
 
 /** How many instances a refusal names before it says "and N more". */
 export const namedHoldersLimit = 10;
-
-/** The CRD's pattern for an exact version; any other spec.bookRef.version is a semver range over the book's name. */
-const exactVersionPattern =
-  /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
-
-export function isExactVersion(version: string): boolean {
-  return exactVersionPattern.test(version);
-}
 
 /**
  * An exact pin holds the BookDefinition its bookRef names; a range holds the version it resolved to and runs

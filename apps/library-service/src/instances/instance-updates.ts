@@ -7,6 +7,7 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { callerOrganization } from '@bdk/auth';
 import { bdkLabels, isConflict, type BookDefinition, type BookInstanceDefinition, type BookInstanceDefinitionSpec } from '@bdk/k8s';
 import { CreateBookInstanceRequestSchema, type BookInstance, type BookLibraryService } from '@bdk/proto';
+import { highestMatching, isExactVersion, isVersionRange } from '../books/version-range.js';
 import { kubeFailure } from '../kube-errors.js';
 import { kube, type LibraryDeps } from '../library-deps.js';
 import { invalidArgument, validateCreateBookInstance, validateId } from '../validation.js';
@@ -93,18 +94,32 @@ function checkEtag(instance: BookInstanceDefinition, etag: string): void {
   }
 }
 
-/** The BookDefinition of the same book with `version`: the target of a version change. */
-async function bookVersion(deps: LibraryDeps, current: BookInstanceDefinition, version: string): Promise<BookDefinition> {
+/**
+ * What a version change points the instance at: for an exact version, the BookDefinition of the same book with it;
+ * for a semver range, the book's name with the range, refused when no published version matches it now (the
+ * controller resolves it and moves the instance as versions are published).
+ */
+async function bookVersion(deps: LibraryDeps, current: BookInstanceDefinition, version: string): Promise<{ bookRef: Spec['bookRef']; book: BookDefinition }> {
   const bookName = current.metadata.labels?.[bdkLabels.bookName];
   const { items } = await kube(deps, `find book versions of ${bookName ?? ''}`, () =>
     deps.resources.books.list(deps.namespace, { labelSelector: `${bdkLabels.bookName}=${bookName ?? ''}` }),
   );
+  if (!isExactVersion(version)) {
+    if (!isVersionRange(version)) {
+      throw invalidArgument('book_ref.version', `must be a semantic version such as 1.2.0 or a semver range such as ^1.0.0, got "${version}"`);
+    }
+    const resolved = highestMatching(version, current.spec.customer.organization_id, items);
+    if (!resolved) {
+      throw new ConnectError(`book_ref.version: no published version of book ${bookName ?? ''} matches ${version}`, Code.FailedPrecondition);
+    }
+    return { bookRef: { name: resolved.spec.name, version }, book: resolved };
+  }
   const book = items.find((candidate) => candidate.spec.version === version && !candidate.metadata.deletionTimestamp);
   if (!book) throw new ConnectError(`book_ref.version: book ${bookName ?? ''} has no version ${version}`, Code.FailedPrecondition);
   if (book.spec.lifecycle?.state === 'withdrawn') {
     throw new ConnectError(`book_ref.version: book ${bookName ?? ''} version ${version} is withdrawn and takes no instances`, Code.FailedPrecondition);
   }
-  return book;
+  return { bookRef: { name: book.metadata.name ?? '', version: book.spec.version }, book };
 }
 
 export function instanceUpdateHandlers(deps: LibraryDeps): UpdateHandlers {
@@ -174,10 +189,11 @@ export function instanceUpdateHandlers(deps: LibraryDeps): UpdateHandlers {
       if (paths.includes('book_ref.version')) {
         const version = next.bookRef?.version ?? '';
         if (version === '') throw invalidArgument('book_ref.version', 'is required when update_mask names it');
-        const book = await bookVersion(deps, current, version);
+        const { bookRef, book } = await bookVersion(deps, current, version);
         target = book;
-        spec.bookRef = { name: book.metadata.name ?? '', version: book.spec.version };
-        labels[bdkLabels.bookId] = book.metadata.labels?.[bdkLabels.bookId] ?? book.metadata.uid ?? '';
+        spec.bookRef = bookRef;
+        // A range keeps the book id the instance is found under; an exact version is found under its own book.
+        if (isExactVersion(version)) labels[bdkLabels.bookId] = book.metadata.labels?.[bdkLabels.bookId] ?? book.metadata.uid ?? '';
       }
       // The result must be an instance CreateBookInstance would accept, with the same field names in its errors.
       const merged = instanceFromDefinition({ ...current, spec });

@@ -20,6 +20,7 @@ import {
 } from '@bdk/k8s';
 import { admitNewInstance } from '../books/book-lifecycle.js';
 import { findBook } from '../books/books.js';
+import { isExactVersion } from '../books/version-range.js';
 import { checkCustomerNamespace } from '../tenancy/customer-namespace.js';
 import { credentialSource, instanceFromDefinition, instanceSpecFromRequest } from './instance-mapping.js';
 import { generateCredentialValue, storeInstanceSecrets } from './instance-secrets.js';
@@ -284,9 +285,12 @@ export function instanceHandlers(deps: LibraryDeps): InstanceHandlers {
   };
 }
 
-/** The BookDefinition an instance runs (its bookRef names the object in BDK's namespace). */
+/**
+ * The BookDefinition an instance runs: the object its bookRef names, or for a range (whose bookRef names the book,
+ * not an object) the one the controller resolved it to.
+ */
 async function bookOf(deps: LibraryDeps, instance: BookInstanceDefinition): Promise<BookDefinition> {
-  const name = instance.spec.bookRef.name;
+  const name = isExactVersion(instance.spec.bookRef.version) ? instance.spec.bookRef.name : (instance.status?.resolved_book ?? instance.spec.bookRef.name);
   const book = await kube(deps, `read BookDefinition ${name}`, () => deps.resources.books.find(deps.namespace, name));
   if (!book) throw new ConnectError(`the book of instance ${instance.metadata.labels?.[bdkLabels.instanceId] ?? name} no longer exists`, Code.FailedPrecondition);
   return book;
