@@ -1,36 +1,24 @@
 // A real Node in the test cluster: kubelet 1.36.3 built by the toolchain, Debian's containerd, runc and CNI plugins,
 // a pause image built here, joined to a real kube-apiserver (startKubeEnv) with kube-controller-manager and
-// kube-scheduler beside it. Pods run as containers from an image imported from the local Docker Engine (the Node
-// base image the app images build on), their probes are the kubelet's, their IPs on the Node's bridge.
+// kube-scheduler beside it. Pods run as containers from an image built here and imported into containerd (a static
+// HTTP server, images/probe-server.c), their probes are the kubelet's, their IPs on the Node's bridge.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import { startControllerManager, startKubeEnv, startScheduler, waitForRollout, waitUntil, workspaceRoot, type KubeEnv } from '@bdk/testing';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { startControllerManager, startKubeEnv, startScheduler, waitForRollout, waitUntil, type KubeEnv } from '@bdk/testing';
+import { probeServerImage } from './support/local-images.js';
 import { startRealNode, type RealNode } from './support/real-node.js';
 
-const nodeVersion = (JSON.parse(readFileSync(path.join(workspaceRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['node'];
-/** Built by tools/toolchain/docker.sh (the test target runs it first); imported into the Node's containerd. */
-const nodeImage = `bdk-local/node:${nodeVersion}-slim`;
 const namespace = 'node-e2e';
 
 /**
- * A container serving HTTP on 8080 with Node: `/ready` answers 200 (or 503 with `READY=false`) and counts its calls,
- * `/` tells the host name (the Pod's name, from its own UTS namespace), its uid and the /ready calls so far.
+ * The probe server on 8080: `/ready` answers 200 (or 503 with `READY=false`) and counts its calls, `/` tells the host
+ * name (the Pod's name, from its own UTS namespace), its uid and the /ready calls so far.
  */
 function httpContainer(ready = true): V1Container {
-  const server = `
-    let probes = 0;
-    require('node:http').createServer((request, response) => {
-      if (request.url === '/ready') { probes += 1; response.statusCode = process.env.READY === 'false' ? 503 : 200; return response.end('ready'); }
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ hostname: require('node:os').hostname(), uid: process.getuid(), probes }));
-    }).listen(8080, '0.0.0.0');`;
   return {
     name: 'http',
-    image: nodeImage,
+    image: probeServerImage.reference,
     imagePullPolicy: 'Never',
-    command: ['node', '-e', server],
     env: [{ name: 'READY', value: String(ready) }],
     ports: [{ containerPort: 8080 }],
     readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
@@ -50,7 +38,7 @@ beforeAll(async () => {
   closers.push(() => controllerManager.stop(), () => scheduler.stop());
   node = await startRealNode(kube);
   closers.push(() => node.stop());
-  await node.importDockerImage(nodeImage);
+  await node.importStaticImage(probeServerImage);
   await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
   await waitUntil('the default ServiceAccount of the namespace', () => kube.kubeConfig.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ namespace, name: 'default' }), { timeoutMs: 30_000 });
 }, 300_000);

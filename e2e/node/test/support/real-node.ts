@@ -2,7 +2,7 @@
 // Debian's CNI plugins, and the kubelet, joined with a Node identity of its own. Pods bound to it run as containers
 // from images imported into containerd (nothing can be pulled: imagePullPolicy Never or IfNotPresent). Runs as root.
 import type { KubeEnv } from '@bdk/testing';
-import { waitUntil, workspaceRoot } from '@bdk/testing';
+import { waitUntil } from '@bdk/testing';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
@@ -11,12 +11,10 @@ import { promisify } from 'node:util';
 import { startContainerd, unmountUnder, type RunningContainerd } from './containerd.js';
 import { startKubelet, type RunningKubelet } from './kubelet.js';
 import { grantNodeRole, writeNodeKubeconfig } from './node-identity.js';
-import { writeOciArchive } from './oci-archive.js';
+import { buildStaticImage, pauseImage, type StaticImage } from './local-images.js';
 
 const run = promisify(execFile);
 
-/** The sandbox image containerd starts every Pod with, built from e2e/node/pause/pause.c. */
-export const pauseImage = 'docker.io/bdk-local/pause:3.10';
 /** The Linux bridge the Pods' veths join; the host is its gateway, so the test reaches Pod IPs directly. */
 export const bridgeName = 'bdknode0';
 /** The Pods' addresses (host-local IPAM); the bridge is .1. */
@@ -28,8 +26,8 @@ export interface RealNode {
   readonly kubelet: RunningKubelet;
   /** Imports an image archive (`docker save` output or an OCI layout tar) for Pods to run. */
   importImage(archive: string): Promise<void>;
-  /** Imports a Docker Engine's image (docker save | ctr import). */
-  importDockerImage(image: string): Promise<void>;
+  /** Builds one of e2e/node/images and imports it. */
+  importStaticImage(image: StaticImage): Promise<void>;
   /** What a failure needs to be understood: a Pod's events, and what the kubelet and containerd printed last. */
   diagnose(namespace: string, pod: string): Promise<string>;
   /**
@@ -37,17 +35,6 @@ export interface RealNode {
    * containerd and removes everything they left: containers, mounts, network namespaces, the bridge, cgroups, files.
    */
   stop(): Promise<void>;
-}
-
-async function buildPauseImage(dir: string): Promise<string> {
-  const binary = path.join(dir, 'pause');
-  await run('gcc', ['-Os', '-s', '-static', '-Wall', '-o', binary, path.join(workspaceRoot, 'e2e', 'node', 'pause', 'pause.c')]).catch((error: unknown) => {
-    throw new Error(`building the pause binary (gcc -static; needs Debian's gcc and libc6-dev) failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
-  });
-  const archive = path.join(dir, 'pause.tar');
-  // 65535: the user of the official pause image.
-  await writeOciArchive({ reference: pauseImage, files: { pause: binary }, entrypoint: ['/pause'], user: '65535:65535' }, archive);
-  return archive;
 }
 
 async function writeCniConfig(dir: string): Promise<string> {
@@ -105,7 +92,9 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
         await core.deleteNamespacedPod({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', gracePeriodSeconds: 0 }).catch(() => undefined);
       }
       const runtime = containerd;
-      await waitUntil('the kubelet to stop every container', async () => (await runtime.ctr(['containers', 'ls', '-q'])).trim() === '', { timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
+      // Stopped, not removed: the kubelet removes exited containers only at its next garbage collection (a minute).
+      const running = async () => (await runtime.ctr(['tasks', 'ls'])).split('\n').filter((line) => /\bRUNNING\b/.test(line)).length;
+      await waitUntil('the kubelet to stop every container', async () => (await running()) === 0, { timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
     }
     for (const { what, step } of cleanups.reverse()) {
       await step().catch((error: unknown) => console.error(`real node: ${what} failed:`, error instanceof Error ? error.message : error));
@@ -118,8 +107,8 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
     cleanups.push({ what: 'unmounting what is left in its folder', step: () => unmountUnder(dir) });
     cleanups.push({ what: 'removing the kubepods cgroups', step: removeKubepodsCgroups });
     cleanups.push({ what: `deleting the bridge ${bridgeName}`, step: () => run('ip', ['link', 'delete', bridgeName]).catch(() => undefined) });
-    const [pauseArchive, cniConfDir] = await Promise.all([buildPauseImage(dir), writeCniConfig(dir)]);
-    const runtime = await startContainerd({ dir: path.join(dir, 'containerd'), sandboxImage: pauseImage, cniConfDir });
+    const [pauseArchive, cniConfDir] = await Promise.all([buildStaticImage(pauseImage, dir), writeCniConfig(dir)]);
+    const runtime = await startContainerd({ dir: path.join(dir, 'containerd'), sandboxImage: pauseImage.reference, cniConfDir });
     containerd = runtime;
     cleanups.push({ what: 'stopping containerd', step: () => runtime.stop() });
     await runtime.importImage(pauseArchive);
@@ -143,14 +132,8 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
     containerd: runtime,
     kubelet,
     importImage: (archive) => runtime.importImage(archive),
-    async importDockerImage(image) {
-      const archive = path.join(dir, `${image.replace(/[^a-zA-Z0-9.-]+/g, '_')}.tar`);
-      await run('docker', ['save', '-o', archive, image], { maxBuffer: 16 * 1024 * 1024 });
-      try {
-        await runtime.importImage(archive);
-      } finally {
-        await rm(archive, { force: true });
-      }
+    async importStaticImage(image) {
+      await runtime.importImage(await buildStaticImage(image, dir));
     },
     async diagnose(namespace, pod) {
       const events = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${pod}` }).catch(() => ({ items: [] }));
