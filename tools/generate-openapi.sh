@@ -93,6 +93,14 @@ for (const [route, item] of Object.entries(generated.paths)) {
     const success = operation.responses['200'];
     const responses = { [created.has(rpc) ? '201' : '200']: { ...success, description: created.has(rpc) ? 'Created' : 'OK' }, ...commonErrors };
     const out = { ...operation, responses };
+    // Book and instance ids are the UUIDs creation hands out (metadata.uid for GitOps-applied objects); the service
+    // refuses anything else with 400.
+    out.parameters = operation.parameters?.map((parameter) =>
+      parameter.in === 'path' && (parameter.name === 'book_id' || parameter.name === 'instance_id')
+        ? { ...parameter, schema: { ...parameter.schema, format: 'uuid' } }
+        : parameter,
+    );
+    if (out.parameters === undefined) delete out.parameters;
     if (webhookIntake.has(rpc)) {
       // The body is the sender's, byte for byte, in its own content type; the instance-addressed route is the same
       // RPC and needs an operationId of its own.
