@@ -8,7 +8,7 @@ import { BackupUsageError, createBackup, restoreBackup } from '../backup/backup.
 import { parseDeliveryStoreLocation } from '../backup/delivery-store-location.js';
 import { CliError } from '../errors.js';
 import { formatOutput } from '../output.js';
-import { contextOf, type CommandContext } from '../program.js';
+import { contextOf } from '../program.js';
 
 interface ClusterOptions {
   kubeconfig?: string;
@@ -17,11 +17,11 @@ interface ClusterOptions {
   passphraseFile?: string;
 }
 
-function kubeConfigFor(options: ClusterOptions, context: CommandContext): KubeConfig {
-  const file = options.kubeconfig ?? context.environment.env['KUBECONFIG'];
-  if (!file) return loadKubeConfig();
+/** --kubeconfig, else what every BDK process uses (KUBECONFIG, which may list several files, and so on). */
+function kubeConfigFor(options: ClusterOptions): KubeConfig {
+  if (options.kubeconfig === undefined) return loadKubeConfig();
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(file);
+  kubeConfig.loadFromFile(options.kubeconfig);
   return kubeConfig;
 }
 
@@ -71,7 +71,7 @@ export function registerAdminCommands(program: Command): void {
       if (options.includeCredentials && options.passphraseFile === undefined) refuseCredentialsInClear();
       const passphrase = await readPassphrase(options.passphraseFile);
       const { file, summary } = await createBackup({
-        kubeConfig: kubeConfigFor(options, context),
+        kubeConfig: kubeConfigFor(options),
         namespace: options.namespace,
         includeCredentials: options.includeCredentials,
         ...(passphrase === undefined ? {} : { passphrase }),
@@ -105,7 +105,7 @@ export function registerAdminCommands(program: Command): void {
     const summary = await reported(async () => {
       const passphrase = await readPassphrase(options.passphraseFile);
       return restoreBackup(await readFile(options.in), {
-        kubeConfig: kubeConfigFor(options, context),
+        kubeConfig: kubeConfigFor(options),
         ...(explicitNamespace ? { namespace: options.namespace } : {}),
         ...(passphrase === undefined ? {} : { passphrase }),
         ...(options.deliveryStore ? { deliveryStore: parseDeliveryStoreLocation(options.deliveryStore) } : {}),
