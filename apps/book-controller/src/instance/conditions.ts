@@ -24,6 +24,8 @@ export const ConditionReason = {
   BookFound: 'BookFound',
   BookNotFound: 'BookNotFound',
   BookVersionMismatch: 'BookVersionMismatch',
+  /** The pinned version is withdrawn and the instance was not running it: it is not deployed. */
+  BookWithdrawn: 'BookWithdrawn',
   /** spec.bookRef.version is a range and no published version of the book matches it (see books/version-range). */
   NoMatchingVersion: 'NoMatchingVersion',
   /** The customer namespace is managed by BDK for the instance's organisation (or was just created for it). */
@@ -65,6 +67,8 @@ export const EventReason = {
   /** Children in the customer namespace were created or changed. */
   Applied: 'Applied',
   BookNotFound: 'BookNotFound',
+  /** An instance of a withdrawn book version was applied without the API: it is Failed and not deployed. */
+  BookWithdrawn: 'BookWithdrawn',
   Ready: 'Ready',
   NotReady: 'NotReady',
   CleanedUp: 'CleanedUp',

@@ -54,6 +54,7 @@ const failureEventReason: Partial<Record<ConditionReason, EventReason>> = {
   [ConditionReason.BookNotFound]: EventReason.BookNotFound,
   [ConditionReason.BookVersionMismatch]: EventReason.BookNotFound,
   [ConditionReason.NoMatchingVersion]: EventReason.BookNotFound,
+  [ConditionReason.BookWithdrawn]: EventReason.BookWithdrawn,
   [ConditionReason.NamespaceNotOwned]: EventReason.NamespaceNotOwned,
   [ConditionReason.NamespaceReserved]: EventReason.NamespaceReserved,
   [ConditionReason.OrganizationInvalid]: EventReason.OrganizationInvalid,
@@ -149,7 +150,29 @@ export function createInstanceReconciler(deps: InstanceReconcilerDeps): (key: st
         },
       };
     }
+    // The apiserver cannot look at the book when an instance is applied, so a withdrawn version is refused here:
+    // an instance that does not run it yet never will. One that ran it before it was withdrawn keeps running.
+    if (book.spec.lifecycle?.state === 'withdrawn' && !alreadyRuns(instance, book)) {
+      const why = book.spec.lifecycle.message ? `: ${book.spec.lifecycle.message}` : '';
+      return {
+        observation: {
+          status: 'False',
+          reason: ConditionReason.BookWithdrawn,
+          message: `book ${book.spec.name} version ${version} (BookDefinition ${name}) is withdrawn${why}; it takes no new instances`,
+        },
+      };
+    }
     return { book, observation: { status: 'True', reason: ConditionReason.BookFound, message: `BookDefinition ${name} version ${version}` } };
+  }
+
+  /**
+   * Whether the instance was running `book` already: its status records it, or (written before the status had
+   * resolved_book) it reached a running phase.
+   */
+  function alreadyRuns(instance: BookInstanceDefinition, book: BookDefinition): boolean {
+    const status = instance.status;
+    if (status?.resolved_book !== undefined) return status.resolved_book === book.metadata.name;
+    return status?.phase === 'Ready' || status?.phase === 'Updating' || status?.phase === 'Suspended';
   }
 
   /** Whether the customer namespace may be written into for the instance's organisation, creating it when absent. */

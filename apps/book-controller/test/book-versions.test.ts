@@ -1,9 +1,11 @@
-// An instance that follows a semver range, on a cluster whose Deployments really roll out (the built
-// book-controller, kube-controller-manager, kube-scheduler, kwok's Nodes): it runs the highest published version
-// that matches, rolls to a higher one when it is published, and is not moved by a version outside the range or a
-// withdrawn one. The version it runs is in its status, and only that version is kept from deletion.
+// Book versions on a cluster whose Deployments really roll out (the built book-controller,
+// kube-controller-manager, kube-scheduler, kwok's Nodes). An instance that follows a semver range runs the highest
+// published version that matches, rolls to a higher one when it is published, and is not moved by a version
+// outside the range or a withdrawn one; the version it runs is in its status, and only that version is kept from
+// deletion. An instance applied (as with kubectl) pinning a withdrawn version is Failed and not deployed, while one
+// that ran a version before it was withdrawn keeps running.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { bdkResources, bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import { startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
 import { randomUUID } from 'node:crypto';
@@ -16,12 +18,14 @@ let env: KubeEnv | undefined;
 let app: RunningApp | undefined;
 let resources: BdkResources;
 let apps: AppsV1Api;
+let core: CoreV1Api;
 
 beforeAll(async () => {
   env = await startKubeEnv({ workloads: true });
   resources = bdkResources(env.kubeConfig);
   apps = env.kubeConfig.makeApiClient(AppsV1Api);
-  await env.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: bdkNamespace } } });
+  core = env.kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: bdkNamespace } } });
   app = await startApp('book-controller', { KUBECONFIG: env.kubeconfigPath, BDK_NAMESPACE: bdkNamespace, BDK_LEADER_ELECTION: 'false' });
 }, 180_000);
 
@@ -112,4 +116,54 @@ describe('an instance that follows ^1.0.0', () => {
       timeoutMs: 30_000,
     });
   }, 60_000);
+});
+
+describe('an instance that pins a withdrawn version, applied without the API', () => {
+  /** An instance of `book` in its own customer namespace, with no credentials to wait for. */
+  async function applyInstance(book: BookDefinition, customer: string): Promise<{ instance: BookInstanceDefinition; workload: string }> {
+    const instanceId = randomUUID();
+    const draft = seedInstance({ namespace: bdkNamespace, customerNamespace: customer, book, instanceId });
+    const instance = await resources.instances.create(bdkNamespace, { ...draft, spec: { ...draft.spec, credentials: [], deployment: { type: 'primary', replicas: 1 } } });
+    return { instance, workload: bookWorkloadName(book.spec.name, instanceId) };
+  }
+  const condition = (instance: BookInstanceDefinition, type: string) => instance.status?.conditions?.find((c) => c.type === type);
+  const events = async (instance: BookInstanceDefinition): Promise<CoreV1Event[]> =>
+    (await core.listNamespacedEvent({ namespace: bdkNamespace, fieldSelector: `involvedObject.name=${instance.metadata.name ?? ''}` })).items;
+
+  it('is Failed with reason BookWithdrawn and nothing is deployed', async () => {
+    const withdrawn = await publish('3.0.0', { state: 'withdrawn', message: 'use 3.0.1' });
+    const { instance, workload } = await applyInstance(withdrawn, 'customer-withdrawn');
+    const failed = await waitUntil('Failed', async () => {
+      const current = await resources.instances.get(bdkNamespace, instance.metadata.name ?? '');
+      return current.status?.phase === 'Failed' ? current : undefined;
+    });
+    const message = 'book customer-support version 3.0.0 (BookDefinition customer-support-3-0-0) is withdrawn: use 3.0.1; it takes no new instances';
+    expect(condition(failed, 'BookResolved')).toMatchObject({ status: 'False', reason: 'BookWithdrawn', message });
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'BookWithdrawn' });
+    expect((await events(failed)).map((event) => [event.type, event.reason])).toContainEqual(['Warning', 'BookWithdrawn']);
+    const deployments = await apps.listNamespacedDeployment({ namespace: 'customer-withdrawn' }).catch(() => ({ items: [] }));
+    expect(deployments.items.map((d) => d.metadata?.name)).not.toContain(workload);
+  }, 60_000);
+
+  it('one that ran the version before it was withdrawn keeps running', async () => {
+    const book = await publish('4.0.0');
+    const { instance, workload } = await applyInstance(book, 'customer-running');
+    const ready = () =>
+      waitUntil('Ready', async () => {
+        const current = await resources.instances.get(bdkNamespace, instance.metadata.name ?? '');
+        return condition(current, 'Ready')?.status === 'True' ? current : undefined;
+      });
+    await ready();
+    await resources.books.mergePatch(bdkNamespace, book.metadata.name ?? '', { spec: { lifecycle: { state: 'withdrawn' } } });
+    // A new instance of it is refused: the controller has seen the withdrawal (and re-queued the running one).
+    const { instance: late } = await applyInstance(book, 'customer-late');
+    await waitUntil('the new instance refused', async () => {
+      const current = await resources.instances.get(bdkNamespace, late.metadata.name ?? '');
+      return condition(current, 'Ready')?.reason === 'BookWithdrawn';
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const still = await ready();
+    expect(condition(still, 'BookResolved')).toMatchObject({ status: 'True', reason: 'BookFound' });
+    expect((await apps.readNamespacedDeployment({ namespace: 'customer-running', name: workload })).status?.readyReplicas).toBe(1);
+  }, 90_000);
 });
