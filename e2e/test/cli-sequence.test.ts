@@ -3,7 +3,7 @@
 // example book, create the chart's example instance, wait for it to be Ready, send a webhook signed with its
 // secret, and find the delivery in the list; errors name the field and exit non-zero.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,10 @@ interface Run {
   stdout: string;
   stderr: string;
 }
+
+/** A test's time for `count` bdk processes: each starts Node and loads the bundle, seconds apiece when other
+ *  suites share the machine's cores. */
+const commandsTimeout = (count: number) => 30_000 + count * 20_000;
 
 const closers: (() => Promise<unknown>)[] = [];
 let stack: Stack;
@@ -53,7 +57,9 @@ function bdk(args: string[], onStdout?: (text: string) => void): Promise<Run> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: build the CLI first (npx nx build cli)`);
+  // The e2e project's build dependencies are the three apps and the tooling; the CLI's bundle is made here when a
+  // checkout has none yet (esbuild, about a second).
+  if (!existsSync(bundle)) execFileSync(process.execPath, [path.join(workspaceRoot, 'tools/build.js'), 'apps/cli', 'app'], { cwd: workspaceRoot, stdio: 'inherit' });
   configHome = await mkdtemp(path.join(tmpdir(), 'bdk-cli-e2e-'));
   closers.push(() => rm(configHome, { recursive: true, force: true }));
   payloadFile = path.join(configHome, 'payload.json');
@@ -90,7 +96,7 @@ describe("the spec's sequence through bdk", () => {
     expect(login).toMatchObject({ code: 0, stderr: '' });
     expect(login.stdout).toContain(`Logged in to ${stack.gatewayUrl} as alice of organisation ${organization}`);
     expect(login.stdout).not.toContain(tokens.acme);
-  });
+   }, commandsTimeout(1));
 
   it("books create -f publishes the chart's BookDefinition (with the admin's token)", async () => {
     const refused = await bdk(['books', 'create', '-f', bookExample]);
@@ -106,7 +112,7 @@ describe("the spec's sequence through bdk", () => {
     const listed = await bdk(['books', 'list']);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`^BOOK ID\\s+NAME\\s+VERSION\\s+LIFECYCLE\\s+CREATED\\n${bookId}\\s+customer-support\\s+1\\.0\\.0\\s+active\\s+\\S+Z\\n$`));
-  });
+  }, commandsTimeout(3));
 
   it("instances create -f names the field the server refuses, then creates the chart's instance", async () => {
     // The example resource holds no credential values: the server names the first one missing.
@@ -122,7 +128,7 @@ describe("the spec's sequence through bdk", () => {
     expect(instance.webhooks).toEqual([expect.objectContaining({ source: 'zendesk', url: `${stack.gatewayUrl}/api/v1/webhooks/zendesk/instances/${instanceId}` })]);
     signingSecret = instance.webhooks[0]?.signing_secret ?? '';
     expect(signingSecret).toMatch(/^whsec_/);
-  });
+  }, commandsTimeout(2));
 
   it('instances wait exits 2 on timeout, then shows the instance going from Pending to Ready and exits 0', async () => {
     const timedOut = await bdk(['instances', 'wait', instanceId, '--book', bookId, '--timeout', '1s', '--interval', '200ms']);
@@ -147,7 +153,7 @@ describe("the spec's sequence through bdk", () => {
 
     const listed = await bdk(['instances', 'list', '--book', bookId]);
     expect(listed.stdout).toMatch(new RegExp(`\\n${instanceId}\\s+\\S+\\s+customer-acme\\s+Ready\\s+2/2\\s`));
-  }, 240_000);
+  }, commandsTimeout(3) + 180_000);
 
   it("webhook send signs the payload with the instance's secret; the book receives it byte for byte", async () => {
     const wrong = await bdk(['webhook', 'send', '--instance', instanceId, '--source', 'zendesk', '-f', payloadFile, '--secret', `whsec_${Buffer.alloc(32, 1).toString('base64')}`]);
@@ -164,7 +170,7 @@ describe("the spec's sequence through bdk", () => {
       timeoutMs: 60_000,
       intervalMs: 250,
     });
-  }, 90_000);
+  }, commandsTimeout(2) + 60_000);
 
   it('deliveries list shows the delivery; deliveries get shows its target', async () => {
     const delivered = await waitUntil(
@@ -174,7 +180,7 @@ describe("the spec's sequence through bdk", () => {
         const deliveries = (JSON.parse(listed.stdout) as { deliveries?: { webhook_id: string; state: string }[] }).deliveries ?? [];
         return deliveries.find((delivery) => delivery.webhook_id === webhookId && delivery.state === 'delivered');
       },
-      { timeoutMs: 60_000, intervalMs: 500 },
+      { timeoutMs: 120_000, intervalMs: 500 },
     );
     expect(delivered).toMatchObject({ webhook_id: webhookId, source: 'zendesk', event: 'ticket.created' });
 
@@ -184,12 +190,12 @@ describe("the spec's sequence through bdk", () => {
     const one = await bdk(['deliveries', 'get', webhookId]);
     expect(one.stdout).toContain(`INSTANCE ID`);
     expect(one.stdout).toMatch(new RegExp(`\\n${instanceId}\\s+customer-acme/\\S+\\s+delivered\\s+1`));
-  }, 90_000);
+  }, commandsTimeout(2) + 120_000);
 
   it('a missing instance is 404 NOT_FOUND with exit 1; deleting cleans up', async () => {
     const missing = await bdk(['instances', 'get', '00000000-0000-4000-8000-000000000000', '--book', bookId]);
     expect(missing).toMatchObject({ code: 1, stdout: '' });
     expect(missing.stderr).toMatch(/^Error: HTTP 404 NOT_FOUND: /);
     expect((await bdk(['instances', 'delete', instanceId, '--book', bookId])).stdout).toBe(`instance ${instanceId} deleted\n`);
-  });
+  }, commandsTimeout(2));
 });
