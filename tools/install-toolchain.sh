@@ -96,6 +96,15 @@ install_envoy() {
   link "$dir/bin/envoy" envoy
 }
 
+# module_version MODULE PATH: the version the wrapper module tools/toolchain/MODULE requires of PATH (its go.mod is
+# where that tool is pinned).
+module_version() {
+  local version
+  version=$(awk -v path="$2" '$1 == "require" && $2 == path { print $3 } $1 == path { print $2 }' "$repo/tools/toolchain/$1/go.mod" | head -n 1)
+  [[ -n "$version" ]] || { current_tool=$1; current_step="no version of $2 in tools/toolchain/$1/go.mod"; false; }
+  echo "${version#v}"
+}
+
 # schemathesis (PyPI) in a virtualenv of its own, for the REST fuzzing test (tools/test/fuzz-rest-api.test.ts).
 install_schemathesis() {
   local version=$SCHEMATHESIS_VERSION dir="$tools_dir/schemathesis-$SCHEMATHESIS_VERSION"
@@ -136,6 +145,17 @@ go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
   "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor \
    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor"
+
+# Helm 4 beside Helm 3: the charts are installed and upgraded with both (charts/test, HELM_BIN). Its default
+# Kubernetes version follows its client-go, so it needs no version flags beyond its own.
+helm4_version=$(module_version helm4 helm.sh/helm/v4)
+go_tool helm4 "$helm4_version" helm.sh/helm/v4/cmd/helm \
+  "-s -w -X helm.sh/helm/v4/internal/version.version=v$helm4_version -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+
+# helm-docs writes each chart's README.md from its values.yaml comments (charts/scripts/docs.sh).
+helm_docs_version=$(module_version helm-docs github.com/norwoodj/helm-docs)
+go_tool helm-docs "$helm_docs_version" github.com/norwoodj/helm-docs/cmd/helm-docs \
+  "-s -w -X main.version=$helm_docs_version"
 
 # The Kubernetes commands share one wrapper module, so they are built from the same k8s.io/kubernetes and staging
 # versions, and tell that version (/version, --version) like a release build.

@@ -2,7 +2,8 @@
 # throw-away folder so that no repository, plugin or registry login of the user's own Helm changes the result.
 charts_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 workspace_root=$(dirname "$charts_root")
-helm="${BDK_TOOLS_DIR:-$workspace_root/.tools}/bin/helm"
+# HELM_BIN=helm4 runs them with Helm 4 instead of Helm 3.
+helm="${BDK_TOOLS_DIR:-$workspace_root/.tools}/bin/${HELM_BIN:-helm}"
 if [[ ! -x "$helm" ]]; then
   echo "charts: helm is not installed at $helm: run \`npm run toolchain\` (tools/install-toolchain.sh)" >&2
   exit 1

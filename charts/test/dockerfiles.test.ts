@@ -15,6 +15,49 @@ import { appCharts, assertGenerated, chartPath, render } from './helm.js';
 
 beforeAll(() => assertGenerated());
 
+function runtimeDependencies(): Record<string, string> {
+  return (JSON.parse(readFileSync(path.join(workspaceRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+}
+
+const importsOf = new Map<string, Promise<Set<string>>>();
+
+/**
+ * The npm packages an app's bundle imports at run time: tools/build.js's own bundling (esbuild, packages external),
+ * run here without writing, its metafile naming each import the bundle leaves in place.
+ */
+function bundleImports(app: string): Promise<Set<string>> {
+  const cached = importsOf.get(app);
+  if (cached) return cached;
+  const found = (async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      absWorkingDir: workspaceRoot,
+      entryPoints: [path.join('apps', app, 'src', 'main.ts')],
+      tsconfig: path.join(workspaceRoot, 'apps', app, 'tsconfig.json'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      packages: 'external',
+      write: false,
+      outfile: path.join(os.tmpdir(), `bdk-bundle-${app}.js`),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const packages = new Set<string>();
+    for (const output of Object.values(result.metafile.outputs)) {
+      for (const imported of output.imports) {
+        if (!imported.external || imported.path.startsWith('node:')) continue;
+        const parts = imported.path.split('/');
+        packages.add(imported.path.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? ''));
+      }
+    }
+    return packages;
+  })();
+  importsOf.set(app, found);
+  return found;
+}
+
 interface Stage {
   from: string;
   name?: string;
@@ -137,6 +180,11 @@ describe('apps/Dockerfile', () => {
       expect(instructions(runtime, 'LABEL').join(' ')).toContain('org.opencontainers.image.title="bdk-${APP}"');
     });
 
+    it('has every npm package its bundle imports among the runtime dependencies the image installs', async () => {
+      const missing = [...(await bundleImports(app))].filter((name) => !(name in runtimeDependencies()));
+      expect(missing).toEqual([]);
+    });
+
     it('runs as the numeric non-root user the chart runs it as, exposing the ports the chart uses', async () => {
       const user = instructions(runtime, 'USER');
       expect(user).toHaveLength(1);
@@ -149,6 +197,17 @@ describe('apps/Dockerfile', () => {
     });
   });
 });
+describe('package.json dependencies (what `npm ci --omit=dev` puts into every image)', () => {
+  it('are all imported by an app bundle: test and tool packages (@grpc/grpc-js, yaml) are devDependencies', async () => {
+    const imported = new Set<string>();
+    for (const app of appCharts) for (const name of await bundleImports(app)) imported.add(name);
+    // commander is the CLI's (apps/cli, run from the workspace): no image imports it.
+    expect(Object.keys(runtimeDependencies()).filter((name) => !imported.has(name))).toEqual(['commander']);
+    expect(Object.keys(runtimeDependencies())).not.toEqual(expect.arrayContaining(['@grpc/grpc-js']));
+    expect(Object.keys(runtimeDependencies())).not.toEqual(expect.arrayContaining(['yaml']));
+  });
+});
+
 describe('.dockerignore', () => {
   const patterns = readFileSync(path.join(workspaceRoot, '.dockerignore'), 'utf8')
     .split('\n')

@@ -20,6 +20,34 @@ export const allCharts: readonly Chart[] = [...appCharts, 'bdk'];
 /** The apps whose pods carry the Envoy REST sidecar (the ones the spec's REST API reaches). */
 export const sidecarCharts: readonly AppChart[] = ['library-service', 'webhook-router'];
 
+/** The Helm commands of the toolchain: Helm 3 (`helm`) and Helm 4 (`helm4`). */
+export const helmVersions = ['helm', 'helm4'] as const;
+export type HelmBinary = (typeof helmVersions)[number];
+
+/**
+ * The Helm the tests run: HELM_BIN names one of helmVersions (default `helm`, Helm 3), so the whole suite can be run
+ * with either; a test that covers both passes `bin` to helm() itself.
+ */
+export function defaultHelm(): HelmBinary {
+  const chosen = process.env['HELM_BIN'] ?? 'helm';
+  if (!(helmVersions as readonly string[]).includes(chosen)) throw new Error(`HELM_BIN=${chosen}: expected one of ${helmVersions.join(', ')}`);
+  return chosen as HelmBinary;
+}
+
+/** Absolute path of a Helm of the toolchain; throws, like toolPath(), when it is not installed. */
+export function helmPath(bin: HelmBinary = defaultHelm()): string {
+  if (bin === 'helm') return toolPath('helm');
+  const file = path.join(path.dirname(toolPath('helm')), bin);
+  if (!existsSync(file)) throw new Error(`${bin} is not installed at ${file}: run \`npm run toolchain\` (tools/install-toolchain.sh)`);
+  return file;
+}
+
+export interface HelmOptions {
+  kubeconfig?: string;
+  /** Which Helm runs the command (default: HELM_BIN's). */
+  bin?: HelmBinary;
+}
+
 export interface HelmResult {
   code: number;
   stdout: string;
@@ -27,7 +55,7 @@ export interface HelmResult {
 }
 
 /** Runs `helm <args>`; resolves with the exit code instead of throwing, so tests can assert on failures. */
-export async function helm(args: string[], options: { kubeconfig?: string } = {}): Promise<HelmResult> {
+export async function helm(args: string[], options: HelmOptions = {}): Promise<HelmResult> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'bdk-helm-'));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
@@ -40,7 +68,7 @@ export async function helm(args: string[], options: { kubeconfig?: string } = {}
   };
   try {
     return await new Promise((resolve, reject) => {
-      execFile(toolPath('helm'), args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+      execFile(helmPath(options.bin), args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') reject(error);
         else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
       });
@@ -51,9 +79,9 @@ export async function helm(args: string[], options: { kubeconfig?: string } = {}
 }
 
 /** Like helm(), but a non-zero exit throws with Helm's own message. */
-export async function helmOk(args: string[], options: { kubeconfig?: string } = {}): Promise<string> {
+export async function helmOk(args: string[], options: HelmOptions = {}): Promise<string> {
   const result = await helm(args, options);
-  if (result.code !== 0) throw new Error(`helm ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  if (result.code !== 0) throw new Error(`${options.bin ?? defaultHelm()} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
 }
 
@@ -77,6 +105,7 @@ export function assertGenerated(): void {
   const expected = [
     ...sidecarCharts.flatMap((chart) => [`${chart}/files/envoy.yaml`, `${chart}/files/bdk.binpb`]),
     ...appCharts.map((chart) => `bdk/charts/${chart}-0.1.0.tgz`),
+    ...readdirSync(path.join(chartsRoot, 'bdk', 'crds')).map((file) => `bdk/files/crds/${file}`),
   ];
   const missing = expected.filter((file) => !existsSync(path.join(chartsRoot, file)));
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run \`npx nx run charts:generate\``);
@@ -92,7 +121,7 @@ export interface RenderOptions {
   valuesFiles?: string[];
   /** --set-json key=value pairs. */
   set?: Record<string, unknown>;
-  /** Also print the CRDs from crds/ (which Helm installs before the templates). */
+  /** Also print the CRDs of a chart's crds/ folder (the umbrella has none: its CRDs are templates). */
   includeCrds?: boolean;
 }
 

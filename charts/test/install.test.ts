@@ -1,4 +1,4 @@
-// `helm install` of the umbrella into a real kube-apiserver: Helm installs the CRDs from crds/, the apiserver admits
+// `helm install` of the umbrella into a real kube-apiserver: Helm installs the CRDs (templates of the umbrella), the apiserver admits
 // every object (its validation of pod specs, RBAC rules and ConfigMaps is the real one), the RBAC authorizer grants
 // each app exactly what it needs and nothing more, the TokenReview API authenticates the callers' projected tokens
 // as the identities the controller is told to accept, and `helm uninstall` removes everything but the CRDs and the
@@ -119,7 +119,7 @@ describe('helm install bdk', () => {
     expect(installOutput).toContain('-H "authorization: Bearer $TOKEN"');
   });
 
-  it('installed the CRDs from crds/, established', async () => {
+  it('installed the CRDs, established', async () => {
     const api = env().kubeConfig.makeApiClient(ApiextensionsV1Api);
     for (const name of crdNames) {
       const crd = await api.readCustomResourceDefinition({ name });
@@ -127,16 +127,18 @@ describe('helm install bdk', () => {
     }
   });
 
-  it('created each app’s Deployment, Service, ServiceAccount and, for the REST apps, the Envoy and auth ConfigMaps', async () => {
+  it('created each app’s Deployment, Service, ServiceAccount and, for the REST apps, the Envoy and auth ConfigMaps; the gateway’s Deployment, Service and ConfigMap', async () => {
     const apps = env().kubeConfig.makeApiClient(AppsV1Api);
     const core = env().kubeConfig.makeApiClient(CoreV1Api);
     const names = async (list: Promise<{ items: { metadata?: { name?: string } }[] }>) => (await list).items.map((i) => i.metadata?.name).sort();
     const selector = `app.kubernetes.io/instance=${release}`;
     const expected = appCharts.map((app) => `${release}-${app}`).sort();
-    expect(await names(apps.listNamespacedDeployment({ namespace, labelSelector: selector }))).toEqual(expected);
-    expect(await names(core.listNamespacedService({ namespace, labelSelector: selector }))).toEqual(expected);
+    const withGateway = [...expected, `${release}-gateway`].sort();
+    expect(await names(apps.listNamespacedDeployment({ namespace, labelSelector: selector }))).toEqual(withGateway);
+    expect(await names(core.listNamespacedService({ namespace, labelSelector: selector }))).toEqual(withGateway);
     expect(await names(core.listNamespacedServiceAccount({ namespace, labelSelector: selector }))).toEqual(expected);
     expect(await names(core.listNamespacedConfigMap({ namespace, labelSelector: selector }))).toEqual([
+      `${release}-gateway`,
       `${release}-library-service-auth`,
       `${release}-library-service-envoy`,
       `${release}-webhook-router-auth`,
@@ -154,6 +156,8 @@ describe('helm install bdk', () => {
     const budgets = await env().kubeConfig.makeApiClient(PolicyV1Api).listNamespacedPodDisruptionBudget({ namespace, labelSelector: `app.kubernetes.io/instance=${release}` });
     expect(budgets.items.map((b) => [b.metadata?.name, b.spec?.minAvailable, b.spec?.selector?.matchLabels])).toEqual([
       [`${release}-book-controller`, 1, controller.spec?.selector.matchLabels],
+      // The gateway's two replicas have one too; the single-replica apps have none (it would block every drain).
+      [`${release}-gateway`, 1, { 'app.kubernetes.io/name': 'bdk-gateway', 'app.kubernetes.io/instance': release }],
     ]);
   });
 

@@ -1,10 +1,11 @@
-// The bdk umbrella: the CRDs from crds/, the three app charts as vendored by `nx run charts:generate` (and up to
+// The bdk umbrella: the CRDs of crds/ as templates, the three app charts as vendored by `nx run charts:generate` (and up to
 // date with their sources), each one switchable, values passed through, the library-service and router wired to
 // the controller, and the controller accepting exactly their ServiceAccounts.
 import type { V1CustomResourceDefinition, V1Deployment, V1PersistentVolumeClaim, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { appCharts, assertGenerated, chartPath, helmOk, render, renderError, type AppChart, type Manifest, type Rendered } from './helm.js';
 
 beforeAll(() => assertGenerated());
@@ -31,9 +32,9 @@ function podIdentity(rendered: Rendered, app: AppChart, namespace: string): stri
 }
 
 describe('bdk umbrella', () => {
-  it('installs the three apps by default', async () => {
+  it('installs the three apps and the gateway by default', async () => {
     const rendered = await render('bdk');
-    expect(rendered.all('Deployment').map((d) => d.metadata.name).sort()).toEqual(appCharts.map((c) => `bdk-${c}`).sort());
+    expect(rendered.all('Deployment').map((d) => d.metadata.name).sort()).toEqual([...appCharts.map((c) => `bdk-${c}`), 'bdk-gateway'].sort());
   });
 
   it('renders each app exactly as its own chart does (the vendored copies are current)', async () => {
@@ -48,7 +49,7 @@ describe('bdk umbrella', () => {
 
   it('leaves out a disabled app', async () => {
     const rendered = await render('bdk', { valuesFiles: ['ci/api-only-values.yaml'] });
-    const apps = new Set(rendered.objects.map((o) => o.metadata.labels?.['app.kubernetes.io/name']));
+    const apps = new Set(rendered.objects.filter((o) => o.kind !== 'CustomResourceDefinition' && o.metadata.labels?.['app.kubernetes.io/component'] !== 'gateway').map((o) => o.metadata.labels?.['app.kubernetes.io/name']));
     expect([...apps]).toEqual(['library-service']);
   });
 
@@ -138,17 +139,43 @@ describe('bdk umbrella', () => {
     });
   });
 
-  it('ships the three CRDs in crds/, where Helm installs them before the templates', async () => {
-    const crds = (await render('bdk', { includeCrds: true })).all<V1CustomResourceDefinition>('CustomResourceDefinition');
-    expect(crds.map((c) => c.metadata.name).sort()).toEqual([
-      'bookdefinitions.bdk.voyager.io',
-      'bookinstancedefinitions.bdk.voyager.io',
-      'externalbookdefinitions.bdk.voyager.io',
-    ]);
-    // The umbrella's own templates render nothing (its one template only checks the wiring): every object is an app's.
-    expect(readdirSync(path.join(chartPath('bdk'), 'templates')).filter((f) => f.endsWith('.yaml'))).toEqual(['wiring-check.yaml']);
-    const rendered = await render('bdk');
-    expect(rendered.objects.filter((o) => !appCharts.includes(o.metadata.labels?.['app.kubernetes.io/name'] as AppChart)).map(identity)).toEqual([]);
+  describe('CRDs', () => {
+    const crdNames = ['bookdefinitions.bdk.voyager.io', 'bookinstancedefinitions.bdk.voyager.io', 'externalbookdefinitions.bdk.voyager.io'];
+    const crdsOf = (rendered: Rendered) => rendered.all<V1CustomResourceDefinition>('CustomResourceDefinition');
+
+    it('renders each CRD of crds/ as a template (so helm upgrade applies it), equal to its source plus the release labels and helm.sh/resource-policy: keep', async () => {
+      const crds = crdsOf(await render('bdk'));
+      expect(crds.map((c) => c.metadata.name).sort()).toEqual(crdNames);
+      for (const crd of crds) {
+        const source = parse(readFileSync(path.join(chartPath('bdk'), 'crds', `${crd.metadata.name}.yaml`), 'utf8')) as V1CustomResourceDefinition;
+        source.metadata = {
+          ...source.metadata,
+          labels: { ...source.metadata?.labels, 'app.kubernetes.io/instance': 'bdk', 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': 'bdk-0.1.0' },
+          annotations: { ...source.metadata?.annotations, 'helm.sh/resource-policy': 'keep' },
+        };
+        expect(crd).toEqual(source);
+      }
+    });
+
+    it('keeps crds/ out of the chart, so Helm does not also install them as its never-upgraded crds/ folder', async () => {
+      expect(crdsOf(await render('bdk', { includeCrds: true })).map((c) => c.metadata.name).sort()).toEqual(crdNames);
+      const show = await helmOk(['show', 'crds', chartPath('bdk')]);
+      expect(show.trim()).toBe('');
+    });
+
+    it('leaves the CRDs out with crds.install false, and unannotated with crds.keep false', async () => {
+      expect(crdsOf(await render('bdk', { set: { 'crds.install': false } }))).toEqual([]);
+      const unkept = crdsOf(await render('bdk', { set: { 'crds.keep': false } }));
+      expect(unkept.map((c) => [c.metadata.name, c.metadata.annotations?.['helm.sh/resource-policy']])).toEqual(crdNames.map(() => [expect.any(String), undefined]));
+      expect(await renderError('bdk', { set: { 'crds.keep': 'yes' } })).toMatch(/crds\.keep|keep/);
+    });
+
+    it('renders nothing else of its own but the gateway (its other template only checks the wiring): every other object is an app’s', async () => {
+      const rendered = await render('bdk');
+      const own = (o: Manifest) => o.kind === 'CustomResourceDefinition' || o.metadata.labels?.['app.kubernetes.io/name'] === 'bdk-gateway';
+      const others = rendered.objects.filter((o) => !own(o) && !appCharts.includes(o.metadata.labels?.['app.kubernetes.io/name'] as AppChart));
+      expect(others.map(identity)).toEqual([]);
+    });
   });
 
   it('has its dependencies locked and vendored: helm dependency list says ok for each', async () => {
