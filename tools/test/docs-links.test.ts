@@ -110,6 +110,15 @@ const outsidePointers = [
   ['ARCHITECTURE', 'md'].join('.'),
 ];
 
+/** A repository file's folder and every folder enclosing it, up to the root (''). */
+function enclosingFolders(file: string): string[] {
+  const folders: string[] = [];
+  for (let folder = path.posix.dirname(file); ; folder = path.posix.dirname(folder)) {
+    folders.push(folder === '.' ? '' : folder);
+    if (folder === '.' || folder === '/') return folders;
+  }
+}
+
 function trackedTextFiles(root: string): string[] {
   const listed = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return listed.split('\0').filter((file) => file !== '' && existsSync(path.join(root, file)) && statSync(path.join(root, file)).isFile());
@@ -195,7 +204,7 @@ describe('the repository', () => {
     expect(hits).toEqual([]);
   });
 
-  it('names only Markdown files that are in it (from the root, or beside the file that names them)', () => {
+  it('names only Markdown files that are in it (relative to the naming file\u2019s folder or one enclosing it)', () => {
     const self = path.relative(workspaceRoot, import.meta.filename);
     const missing: string[] = [];
     for (const file of trackedTextFiles(workspaceRoot)) {
@@ -206,10 +215,10 @@ describe('the repository', () => {
         .toString('utf8')
         .split('\n')
         .forEach((line, index) => {
-          for (const match of line.matchAll(/(?<![\w/.:-])((?:\.{1,2}\/)*[\w-][\w.-]*(?:\/[\w.-]+)*\.md)\b/g)) {
+          // A `$` or `}` before it is a shell variable's value, not a name.
+          for (const match of line.matchAll(/(?<![\w/.:$}-])((?:\.{1,2}\/)*[\w-][\w.-]*(?:\/[\w.-]+)*\.md)\b/g)) {
             const named = match[1] ?? '';
-            const candidates = [path.join(workspaceRoot, named), path.join(workspaceRoot, path.dirname(file), named)];
-            if (!candidates.some((candidate) => existsSync(candidate))) missing.push(`${file}:${index + 1}: ${named}`);
+            if (!enclosingFolders(file).some((folder) => existsSync(path.join(workspaceRoot, folder, named)))) missing.push(`${file}:${index + 1}: ${named}`);
           }
         });
     }
