@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startContainerd, unmountUnder, type RunningContainerd } from './containerd.js';
+import { kubeletChainsPresent, removeKubeletChains } from './kubelet-iptables.js';
 import { startKubelet, type RunningKubelet } from './kubelet.js';
 import { grantNodeRole, writeNodeKubeconfig } from './node-identity.js';
 import { buildStaticImage, pauseImage, type StaticImage } from './local-images.js';
@@ -32,7 +33,8 @@ export interface RealNode {
   diagnose(namespace: string, pod: string): Promise<string>;
   /**
    * Deletes the Pods bound to the Node and waits for the kubelet to stop them, then stops the kubelet and
-   * containerd and removes everything they left: containers, mounts, network namespaces, the bridge, cgroups, files.
+   * containerd and removes everything they left: containers, mounts, network namespaces, the bridge, iptables
+   * chains, cgroups, files.
    */
   stop(): Promise<void>;
 }
@@ -107,6 +109,7 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
     cleanups.push({ what: 'unmounting what is left in its folder', step: () => unmountUnder(dir) });
     cleanups.push({ what: 'removing the kubepods cgroups', step: removeKubepodsCgroups });
     cleanups.push({ what: `deleting the bridge ${bridgeName}`, step: () => run('ip', ['link', 'delete', bridgeName]).catch(() => undefined) });
+    if (!(await kubeletChainsPresent())) cleanups.push({ what: "removing the kubelet's iptables chains", step: removeKubeletChains });
     const [pauseArchive, cniConfDir] = await Promise.all([buildStaticImage(pauseImage, dir), writeCniConfig(dir)]);
     const runtime = await startContainerd({ dir: path.join(dir, 'containerd'), sandboxImage: pauseImage.reference, cniConfDir });
     containerd = runtime;
