@@ -136,15 +136,12 @@ describe("the spec's sequence through bdk", () => {
     expect(timedOut.stdout).toMatch(/^phase=Pending/);
     expect(timedOut.stdout).toContain(`instance ${instanceId}: not Ready after 1s\n`);
 
-    let seenPending = false;
-    const waited = bdk(['instances', 'wait', instanceId, '--book', bookId, '--for', 'Ready', '--timeout', '3m', '--interval', '500ms'], (stdout) => {
-      if (!seenPending && stdout.includes('phase=Pending')) {
-        seenPending = true;
-        void setNodesSchedulable(kubeConfig, nodes, true);
-      }
+    let uncordoned: Promise<void> | undefined;
+    const result = await bdk(['instances', 'wait', instanceId, '--book', bookId, '--for', 'Ready', '--timeout', '3m', '--interval', '500ms'], (stdout) => {
+      if (!uncordoned && stdout.includes('phase=Pending')) uncordoned = setNodesSchedulable(kubeConfig, nodes, true);
     });
-    const result = await waited;
-    expect(seenPending).toBe(true);
+    expect(uncordoned).toBeDefined();
+    await uncordoned;
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^phase=Pending /);
