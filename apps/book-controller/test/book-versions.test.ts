@@ -1,13 +1,14 @@
 // Book versions on a cluster whose Deployments really roll out (the built book-controller,
 // kube-controller-manager, kube-scheduler, kwok's Nodes). An instance that follows a semver range runs the highest
 // published version that matches, rolls to a higher one when it is published, and is not moved by a version
-// outside the range or a withdrawn one; the version it runs is in its status, and only that version is kept from
+// outside the range or a withdrawn one; a version that cannot roll out is rolled back and the instance stays on the
+// one before it until a newer one appears; the version it runs is in its status, and only that version is kept from
 // deletion. An instance applied (as with kubectl) pinning a withdrawn version is Failed and not deployed, while one
 // that ran a version before it was withdrawn keeps running.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { bdkResources, bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
-import { startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
+import { setNodesSchedulable, startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
 import { randomUUID } from 'node:crypto';
 import { bookInUseFinalizer } from '../src/books/book-in-use.js';
 import { seedBook, seedInstance } from './fixtures.js';
@@ -26,7 +27,8 @@ beforeAll(async () => {
   apps = env.kubeConfig.makeApiClient(AppsV1Api);
   core = env.kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: bdkNamespace } } });
-  app = await startApp('book-controller', { KUBECONFIG: env.kubeconfigPath, BDK_NAMESPACE: bdkNamespace, BDK_LEADER_ELECTION: 'false' });
+  // A short progress deadline, so a version whose rollout cannot progress is rolled back within the test.
+  app = await startApp('book-controller', { KUBECONFIG: env.kubeconfigPath, BDK_NAMESPACE: bdkNamespace, BDK_LEADER_ELECTION: 'false', BDK_PROGRESS_DEADLINE_SECONDS: '6' });
 }, 180_000);
 
 afterAll(async () => {
@@ -101,18 +103,46 @@ describe('an instance that follows ^1.0.0', () => {
     expect(await deployedVersion()).toBe('1.1.0');
   }, 60_000);
 
-  it('keeps only the version it runs from deletion: 1.0.0 goes, 1.1.0 stays Terminating', async () => {
+  it('rolls a version that cannot roll out back, stays on the one before it, and moves on to a newer one', async () => {
+    const kube = env?.kubeConfig;
+    if (!kube || !env) throw new Error('the cluster did not start');
+    // No Node takes the new version's Pod: its rollout cannot progress.
+    await setNodesSchedulable(kube, env.nodes, false);
+    try {
+      await publish('1.3.0');
+      const rolledBack = await waitUntil(
+        'the rollback of 1.3.0',
+        async () => {
+          const current = await read();
+          return current.status?.rollback && current.status.resolved_version === '1.3.0' ? current : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(rolledBack.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'RolledBack' });
+      await waitUntil('the 1.1.0 template back', async () => (await deployedVersion()) === '1.1.0');
+    } finally {
+      await setNodesSchedulable(kube, env.nodes, true);
+    }
+    // Nodes take Pods again, and still the failed version is not tried again.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await deployedVersion()).toBe('1.1.0');
+    await publish('1.4.0');
+    const running = await readyOn('1.4.0');
+    expect(running.status?.rollback).toBeUndefined();
+  }, 120_000);
+
+  it('keeps only the version it runs from deletion: 1.0.0 goes, 1.4.0 stays Terminating', async () => {
     await resources.books.delete(bdkNamespace, 'customer-support-1-0-0');
-    await resources.books.delete(bdkNamespace, 'customer-support-1-1-0');
+    await resources.books.delete(bdkNamespace, 'customer-support-1-4-0');
     await waitUntil('1.0.0 to be gone', async () => (await resources.books.find(bdkNamespace, 'customer-support-1-0-0')) === undefined);
-    const held = await waitUntil('1.1.0 to say what holds it', async () => {
-      const book = await resources.books.find(bdkNamespace, 'customer-support-1-1-0');
+    const held = await waitUntil('1.4.0 to say what holds it', async () => {
+      const book = await resources.books.find(bdkNamespace, 'customer-support-1-4-0');
       return book?.status?.conditions?.some((c) => c.type === 'InUse') ? book : undefined;
     });
     expect(held.metadata.deletionTimestamp).toBeDefined();
     expect(held.status?.conditions?.find((c) => c.type === 'InUse')?.message).toContain(instance.metadata.name ?? '');
     await resources.instances.delete(bdkNamespace, instance.metadata.name ?? '');
-    await waitUntil('1.1.0 to be gone once the instance is', async () => (await resources.books.find(bdkNamespace, 'customer-support-1-1-0')) === undefined, {
+    await waitUntil('1.4.0 to be gone once the instance is', async () => (await resources.books.find(bdkNamespace, 'customer-support-1-4-0')) === undefined, {
       timeoutMs: 30_000,
     });
   }, 60_000);
