@@ -1,8 +1,8 @@
 // page_size/page_token of the List RPCs, on the apiserver's own limit/continue: the token handed out is the
 // apiserver's continue token, so pages are consistent snapshots and the service keeps no cursor state.
-import { Code, ConnectError } from '@connectrpc/connect';
 import { kubeStatusCode } from '@bdk/k8s';
 import { kube, type LibraryDeps } from './library-deps.js';
+import { invalidArgument } from './validation.js';
 
 export interface Page<T> {
   items: T[];
@@ -28,10 +28,10 @@ export async function listPage<T>(
       const status = kubeStatusCode(error);
       // 410 Gone: the snapshot the token continues has been compacted away.
       if (options.pageToken && status === 410) {
-        throw new ConnectError('page_token: has expired; list again from the first page', Code.InvalidArgument);
+        throw invalidArgument('page_token', 'has expired; list again from the first page');
       }
       if (options.pageToken && status === 400) {
-        throw new ConnectError('page_token: is not a next_page_token from a previous page', Code.InvalidArgument);
+        throw invalidArgument('page_token', 'is not a next_page_token from a previous page');
       }
       throw error;
     }

@@ -3,6 +3,7 @@
 import { bdkLabels, decideNamespace, isNotFound, labelSelector } from '@bdk/k8s';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { kube, type LibraryDeps } from '../library-deps.js';
+import { failedPrecondition } from '../validation.js';
 import { checkNamespaceDecision, checkNamespaceName } from './tenancy.js';
 
 /**
@@ -23,7 +24,7 @@ export async function checkCustomerNamespace(deps: LibraryDeps, name: string, or
   });
   if (existing) {
     if (existing.metadata?.deletionTimestamp) {
-      throw new ConnectError(`customer_namespace: namespace ${name} is being deleted; try again once it is gone`, Code.FailedPrecondition);
+      throw failedPrecondition('customer_namespace', `namespace ${name} is being deleted; try again once it is gone`);
     }
     checkNamespaceDecision(decideNamespace({ name, namespace: existing, organizationId, bdkNamespace: deps.namespace }));
     return;
