@@ -3,7 +3,8 @@
 // of its sidecars runs a gateway Envoy from envoy/gateway.yaml with Envoy's OpenTelemetry tracer added, as the
 // charts add it when a collector is configured. The gateway's span, the router's and the controller's spans and the
 // traceparent the book receives all carry one trace id, each span the child of the one before; the gateway's access
-// log line, the apps' spans (whose request context their log lines read) and the book carry one request id.
+// log line, the apps' spans (whose request context their log lines read) and the book carry one request id. Then the
+// three apps' /metrics are scraped: every metric the bdk chart's Grafana dashboard and PrometheusRule query is there.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { issueToken, localAuthDir, organizationPermissions, platformAdminPermissions, readLocalSigningKey } from '@bdk/auth';
@@ -283,4 +284,71 @@ describe('a webhook traced from the gateway to the book', () => {
     expect(accessLine).toMatchObject({ log: 'gateway_access', method: 'POST', path: '/api/v1/webhooks/zendesk', status: 200, upstream_cluster: 'webhook_router' });
     expect(String(accessLine['traceparent'])).toContain(traceId);
   }, 180_000);
+});
+
+/** PromQL expressions of the dashboard (its JSON "expr" fields) and the alerting rules (expr: lines and blocks). */
+function chartQueries(dashboard: string, rules: string): string[] {
+  const fromDashboard = [...dashboard.matchAll(/"expr": ("(?:[^"\\]|\\.)*")/g)].map((match) => JSON.parse(match[1] ?? '""') as string);
+  const fromRules: string[] = [];
+  const lines = rules.split('\n');
+  lines.forEach((line, i) => {
+    const expr = /^(\s*)expr:\s*(.*)$/.exec(line);
+    if (!expr) return;
+    if (expr[2] !== '|') return void fromRules.push(expr[2] ?? '');
+    const indent = (expr[1] ?? '').length;
+    const block: string[] = [];
+    for (const next of lines.slice(i + 1)) {
+      if (next.trim() !== '' && next.length - next.trimStart().length <= indent) break;
+      block.push(next);
+    }
+    fromRules.push(block.join('\n'));
+  });
+  // Helm's actions (the thresholds) are values, not names.
+  return [...fromDashboard, ...fromRules].map((query) => query.replaceAll(/\{\{.*?\}\}/g, '0'));
+}
+
+const promqlWords = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+
+/** The metric names a PromQL expression reads: what is left once strings, matchers, ranges, groupings and functions go. */
+function metricNames(query: string): string[] {
+  const bare = query
+    .replaceAll(/"(?:[^"\\]|\\.)*"/g, '')
+    .replaceAll(/\{[^}]*\}/g, '')
+    .replaceAll(/\[[^\]]*\]/g, '')
+    .replaceAll(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  return [...bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)]
+    .filter((match) => match[2] === undefined && !promqlWords.has((match[1] ?? '').toLowerCase()))
+    .map((match) => match[1] ?? '');
+}
+
+/** Every series name a Prometheus text exposition offers, histograms' _bucket, _sum and _count included. */
+function exposedNames(exposition: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of exposition.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (type) {
+      const [, name = '', kind] = type;
+      names.add(name);
+      if (kind === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+      if (kind === 'summary') for (const suffix of ['_sum', '_count']) names.add(name + suffix);
+    } else if (line && !line.startsWith('#')) names.add(/^[^{\s]+/.exec(line)?.[0] ?? '');
+  }
+  return names;
+}
+
+describe('the monitoring the bdk chart ships', () => {
+  it('queries only metrics the three apps export on /metrics', async () => {
+    const templates = path.join(workspaceRoot, 'charts/bdk/templates');
+    const queries = chartQueries(await readFile(path.join(templates, 'grafana-dashboard.yaml'), 'utf8'), await readFile(path.join(templates, 'prometheus-rule.yaml'), 'utf8'));
+    expect(queries.length).toBeGreaterThan(20);
+    const used = new Set(queries.flatMap(metricNames));
+    // The alerts' metrics, at least, are among them (the extraction found names at all).
+    for (const name of ['bdk_webhook_dead_letters', 'grpc_server_handled_total', 'bdk_webhook_queue_oldest_age_seconds', 'bdk_controller_reconcile_total']) expect(used).toContain(name);
+
+    const urls = [...stack.output.matchAll(/metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)/g)].map((match) => match[1] ?? '');
+    expect(urls).toHaveLength(3);
+    const exported = new Set<string>();
+    for (const url of urls) for (const name of exposedNames(await (await fetch(url)).text())) exported.add(name);
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+  }, 30_000);
 });
