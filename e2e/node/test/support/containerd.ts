@@ -3,8 +3,8 @@
 // containernetworking-plugins and a sandbox (pause) image that is imported before any Pod starts.
 import { startProcess, untilReady, waitUntil, type ManagedProcess } from '@bdk/testing';
 import { execFile, spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The namespace the CRI plugin keeps Kubernetes' images and containers in. */
@@ -13,6 +13,11 @@ export const criNamespace = 'k8s.io';
 export const cniBinDir = '/usr/lib/cni';
 /** Where the CRI plugin of containerd 1.6 creates each Pod's network namespace. */
 const netnsDir = '/var/run/netns';
+/**
+ * Folders containerd and its shims make at fixed paths whatever its configuration says (runc's state, the shims'
+ * sockets, the CNI results cache), children first: removed at stop when empty and not there before the start.
+ */
+const fixedDirs = ['/run/containerd/runc/k8s.io', '/run/containerd/runc', '/run/containerd/s', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni'];
 
 export interface ContainerdOptions {
   /** A folder of its own: root, state, socket, config and log live here. */
@@ -107,6 +112,7 @@ export async function startContainerd(options: ContainerdOptions): Promise<Runni
   const config = path.join(options.dir, 'config.toml');
   await writeFile(config, configToml(options, socket));
   const netnsBefore = new Set(await listDir(netnsDir));
+  const dirsBefore = new Set(fixedDirs.filter((dir) => existsSync(dir)));
   const proc = startProcess('containerd', 'containerd', ['--config', config], { keepLines: 400 });
 
   const ctr = async (args: string[], input?: string) => {
@@ -135,6 +141,7 @@ export async function startContainerd(options: ContainerdOptions): Promise<Runni
         await rm(path.join(netnsDir, name), { force: true });
       }
       await unmountUnder(options.dir);
+      for (const dir of fixedDirs) if (!dirsBefore.has(dir)) await rmdir(dir).catch(() => undefined);
     })());
 
   try {

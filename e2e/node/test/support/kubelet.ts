@@ -5,7 +5,7 @@
 import { freePort, startProcess, untilReady, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The kubelet binary tools/install-toolchain.sh installs. */
@@ -27,6 +27,9 @@ export interface KubeletOptions {
   /** containerd's CRI endpoint (unix://…). */
   runtimeEndpoint: string;
 }
+
+/** The kubelet links each container's log here (a fixed path), into its podLogsDir. */
+const containerLogLinks = '/var/log/containers';
 
 export interface RunningKubelet {
   readonly process: ManagedProcess;
@@ -79,6 +82,7 @@ export async function startKubelet(kubeConfig: KubeConfig, options: KubeletOptio
   const [port, healthzPort] = [await freePort(), await freePort()];
   const config = path.join(options.dir, 'kubelet-config.json');
   await writeFile(config, JSON.stringify(kubeletConfiguration({ ...options, port, healthzPort, podLogsDir }), null, 2));
+  const linksBefore = existsSync(containerLogLinks);
   const proc = startProcess(
     'kubelet',
     kubeletPath(),
@@ -91,7 +95,16 @@ export async function startKubelet(kubeConfig: KubeConfig, options: KubeletOptio
     await proc.stop();
     throw new Error(`${error instanceof Error ? error.message : String(error)}\nkubelet output:\n${proc.output()}`, { cause: error });
   }
-  return { process: proc, podLogsDir, rootDir, stop: () => proc.stop(15_000) };
+  const stop = async () => {
+    await proc.stop(15_000);
+    // Links to the logs of containers it had not removed yet, which would dangle once the test's folder is gone.
+    for (const link of await readdir(containerLogLinks).catch(() => [])) {
+      const file = path.join(containerLogLinks, link);
+      if ((await readlink(file).catch(() => '')).startsWith(`${podLogsDir}/`)) await rm(file, { force: true });
+    }
+    if (!linksBefore) await rmdir(containerLogLinks).catch(() => undefined);
+  };
+  return { process: proc, podLogsDir, rootDir, stop };
 }
 
 function readyCondition(node: V1Node) {

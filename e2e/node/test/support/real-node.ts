@@ -18,6 +18,8 @@ const run = promisify(execFile);
 
 /** The Linux bridge the Pods' veths join; the host is its gateway, so the test reaches Pod IPs directly. */
 export const bridgeName = 'bdknode0';
+/** The CNI network's name. */
+const cniNetworkName = 'bdk-node';
 /** The Pods' addresses (host-local IPAM); the bridge is .1. */
 export const podSubnet = '10.231.0.0/24';
 
@@ -46,7 +48,7 @@ async function writeCniConfig(dir: string): Promise<string> {
     path.join(confDir, '10-bdk-node.conflist'),
     JSON.stringify({
       cniVersion: '1.0.0',
-      name: 'bdk-node',
+      name: cniNetworkName,
       plugins: [
         {
           type: 'bridge',
@@ -62,6 +64,19 @@ async function writeCniConfig(dir: string): Promise<string> {
     }),
   );
   return confDir;
+}
+
+const cniResults = '/var/lib/cni/results';
+
+/**
+ * The CNI plugins' cache of each sandbox's result (<network>-<sandbox>-<interface>: this Node's network and
+ * containerd's own loopback one), kept at a fixed path until the sandbox's network is torn down, which a sandbox
+ * killed with the Node never is. Those made since `before` go.
+ */
+async function removeCniResults(before: ReadonlySet<string>): Promise<void> {
+  for (const file of await readdir(cniResults).catch(() => [])) {
+    if (!before.has(file) && (file.startsWith(`${cniNetworkName}-`) || file.startsWith('cni-loopback-'))) await rm(path.join(cniResults, file), { force: true });
+  }
 }
 
 /** Removes the empty cgroups the kubelet made (kubepods and below) in every cgroup v1 hierarchy, deepest first. */
@@ -110,10 +125,12 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
     cleanups.push({ what: 'removing the kubepods cgroups', step: removeKubepodsCgroups });
     cleanups.push({ what: `deleting the bridge ${bridgeName}`, step: () => run('ip', ['link', 'delete', bridgeName]).catch(() => undefined) });
     if (!(await kubeletChainsPresent())) cleanups.push({ what: "removing the kubelet's iptables chains", step: removeKubeletChains });
+    const resultsBefore = new Set(await readdir(cniResults).catch(() => []));
     const [pauseArchive, cniConfDir] = await Promise.all([buildStaticImage(pauseImage, dir), writeCniConfig(dir)]);
     const runtime = await startContainerd({ dir: path.join(dir, 'containerd'), sandboxImage: pauseImage.reference, cniConfDir });
     containerd = runtime;
     cleanups.push({ what: 'stopping containerd', step: () => runtime.stop() });
+    cleanups.push({ what: 'removing the CNI results cache', step: () => removeCniResults(resultsBefore) });
     await runtime.importImage(pauseArchive);
 
     const kubeconfig = await writeNodeKubeconfig(kube, name, dir);
