@@ -2,19 +2,11 @@
 // hierarchy with the cgroupfs driver (no systemd), containerd as its runtime. Its files (root dir, Pod logs,
 // certificates) stay in the test's folder; its ports are free loopback ones, so nothing here clashes with a kubelet's
 // defaults.
-import { freePort, startProcess, untilReady, waitUntil, workspaceRoot, type ManagedProcess } from '@bdk/testing';
+import { freePort, startProcess, toolPath, untilReady, waitUntil, type ManagedProcess } from '@bdk/testing';
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readlink, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-
-/** The kubelet binary tools/install-toolchain.sh installs. */
-export function kubeletPath(): string {
-  const bin = process.env['BDK_TOOLS_DIR'] ? path.join(process.env['BDK_TOOLS_DIR'], 'bin') : path.join(workspaceRoot, '.tools', 'bin');
-  const file = path.join(bin, 'kubelet');
-  if (!existsSync(file)) throw new Error(`kubelet is not installed at ${file}: run \`npm run toolchain\` (tools/install-toolchain.sh)`);
-  return file;
-}
 
 export interface KubeletOptions {
   nodeName: string;
@@ -85,7 +77,7 @@ export async function startKubelet(kubeConfig: KubeConfig, options: KubeletOptio
   const linksBefore = existsSync(containerLogLinks);
   const proc = startProcess(
     'kubelet',
-    kubeletPath(),
+    toolPath('kubelet'),
     [`--config=${config}`, `--kubeconfig=${options.kubeconfig}`, `--root-dir=${rootDir}`, `--cert-dir=${path.join(options.dir, 'pki')}`, `--hostname-override=${options.nodeName}`, '--v=1'],
     { keepLines: 400 },
   );
