@@ -179,5 +179,15 @@ current_step="reading its version from tools/toolchain/protoc-gen-openapi/go.mod
 protoc_gen_openapi_version=$(awk '$1 == "require" && $2 == "github.com/google/gnostic" { print $3 }' "$repo/tools/toolchain/protoc-gen-openapi/go.mod")
 go_tool protoc-gen-openapi "$protoc_gen_openapi_version" github.com/google/gnostic/cmd/protoc-gen-openapi "-s -w"
 
+# promtool checks and unit-tests the bdk chart's alerting rules (charts/test/observability.test.ts). Prometheus tags
+# its Go module v0.<major><minor>.<patch> (v0.316.0 is 3.16.0), which is what --version prints.
+current_tool=promtool
+current_step="reading its version from tools/toolchain/promtool/go.mod"
+promtool_module_version=$(awk '$1 == "require" && $2 == "github.com/prometheus/prometheus" { print $3 }' "$repo/tools/toolchain/promtool/go.mod")
+promtool_minor=${promtool_module_version#v0.}
+promtool_version="$((${promtool_minor%%.*} / 100)).$((${promtool_minor%%.*} % 100)).${promtool_minor#*.}"
+go_tool promtool "$promtool_version" github.com/prometheus/prometheus/cmd/promtool \
+  "-s -w -X github.com/prometheus/common/version.Version=$promtool_version -X github.com/prometheus/common/version.Branch=HEAD"
+
 trap - ERR
 echo "toolchain: ready in $tools_dir/bin ($(ls "$tools_dir/bin" | tr '\n' ' '))"
