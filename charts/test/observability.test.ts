@@ -5,7 +5,6 @@
 import type { V1ConfigMap, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,16 +25,9 @@ type ServiceMonitor = Manifest & {
   spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: { port: string; path: string; interval: string }[] };
 };
 
-/** promtool of the toolchain (tools/toolchain/promtool), beside helm in .tools/bin. */
-function promtoolPath(): string {
-  const file = path.join(path.dirname(toolPath('helm')), 'promtool');
-  if (!existsSync(file)) throw new Error(`promtool is not installed at ${file}: run \`npm run toolchain\` (tools/install-toolchain.sh)`);
-  return file;
-}
-
 function promtool(args: string[], cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(promtoolPath(), args, { cwd }, (error, stdout, stderr) => {
+    execFile(toolPath('promtool'), args, { cwd }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr });
     });
   });
