@@ -4,12 +4,12 @@
 // secrets, and takes the triggers to the books.
 import { tokenFileSource } from '@bdk/k8s';
 import { authInterceptor, createTokenVerifier, readAuthConfig } from '@bdk/auth';
+import type { DeliveryStore } from '@bdk/delivery-store';
 import { WebhookService } from '@bdk/proto';
 import { ConfigError, createControllerClient, createLogger, startService, stopOnSignals } from '@bdk/service-runtime';
 import { readRouterConfig } from './config.js';
 import { subscriberLoader } from './controller-client.js';
 import { createDeliveryMetrics } from './delivery/delivery-metrics.js';
-import type { DeliveryStore } from './delivery/delivery-store.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
 import { openDeliveryStore } from './delivery/open-store.js';
 import { watchQueue, type QueueWatch } from './delivery/queue-watch.js';

@@ -13,15 +13,14 @@ import {
   type ListWebhookSubscribersRequest,
   type WebhookSubscriber,
 } from '@bdk/proto';
+import { openSqliteDeliveryStore, type DeliveryStore } from '@bdk/delivery-store';
 import { createLogger } from '@bdk/service-runtime';
 import { generateSigningSecret, signPayload, type SignatureScheme } from '@bdk/webhooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeliveryStore } from './delivery/delivery-store.js';
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher.js';
-import { openSqliteDeliveryStore } from './delivery/sqlite-store.js';
 import type { PayloadContract } from './intake/payload-contract.js';
 import { createSubscriberCache } from './intake/subscriber-cache.js';
 import { TokenBuckets, type BucketLimit } from './intake/token-buckets.js';

@@ -1,14 +1,7 @@
 // Which delivery store a backup reads or a restore writes: `sqlite:PATH` (the router's file) or `nats://URL`
-// (its JetStream), opened with the router's own store code, so the CLI reads and writes exactly what the router
-// does through the store's exportAll/importAll.
-//
-// The router's store modules are imported by path: @nx/enforce-module-boundaries allows apps to import libs only,
-// and the stores live in the router. They use nothing of the router but each other (no config, no server).
-/* eslint-disable @nx/enforce-module-boundaries */
-import type { DeliveryStore } from '../../../webhook-router/src/delivery/delivery-store.js';
-import { openNatsDeliveryStore } from '../../../webhook-router/src/delivery/nats-store.js';
-import { openSqliteDeliveryStore } from '../../../webhook-router/src/delivery/sqlite-store.js';
-/* eslint-enable @nx/enforce-module-boundaries */
+// (its JetStream), opened with the router's own store code (@bdk/delivery-store), so the CLI reads and writes
+// exactly what the router does through the store's exportAll/importAll.
+import { openNatsDeliveryStore, openSqliteDeliveryStore, type DeliveryStore } from '@bdk/delivery-store';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 

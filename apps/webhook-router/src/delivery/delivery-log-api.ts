@@ -16,9 +16,9 @@ import type {
   ReplayDeliveryResponseSchema,
 } from '@bdk/proto';
 import { callerOrganization } from '@bdk/auth';
+import { deliveryStates, InvalidPageToken, type Delivery, type DeliveryFilter, type DeliveryState, type DeliveryStore } from '@bdk/delivery-store';
 import type { Logger } from '@bdk/service-runtime';
 import { sourceProblem } from '../intake/webhook-source.js';
-import { deliveryStates, InvalidPageToken, type Delivery, type DeliveryFilter, type DeliveryState, type DeliveryStore } from './delivery-store.js';
 
 const defaultPageSize = 50;
 const maxPageSize = 500;

@@ -2,7 +2,7 @@
 // attempt and end-to-end latency, and the queue itself (depth, per instance, age of the oldest owed delivery, dead
 // letters), refreshed from the store, so every replica reports the shared queue the same way.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AttemptOutcome, DueWork, QueueStats } from './delivery-store.js';
+import type { AttemptOutcome, DueWork, QueueStats } from '@bdk/delivery-store';
 
 export interface DeliveryMetrics {
   attempted(work: DueWork, outcome: AttemptOutcome, latencyMs: number): void;

@@ -4,10 +4,10 @@
 // first attempts whose router died before recording them. Attempts in flight are bounded; what is over the bound
 // waits in the store, not in memory.
 import { ConnectError } from '@connectrpc/connect';
+import type { AttemptOutcome, DeliveryStore, DueWork } from '@bdk/delivery-store';
 import type { Logger } from '@bdk/service-runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControllerClient } from '../controller-client.js';
-import type { AttemptOutcome, DeliveryStore, DueWork } from './delivery-store.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { nextStep, type AttemptResult, type RetryPolicy } from './retry-policy.js';
 import { createTriggerBatcher } from './trigger-batcher.js';

@@ -1,8 +1,6 @@
 // The delivery store the configuration names.
+import { openNatsDeliveryStore, openSqliteDeliveryStore, type DeliveryStore } from '@bdk/delivery-store';
 import type { RouterConfig } from '../config.js';
-import type { DeliveryStore } from './delivery-store.js';
-import { openNatsDeliveryStore } from './nats-store.js';
-import { openSqliteDeliveryStore } from './sqlite-store.js';
 
 export async function openDeliveryStore(config: RouterConfig['store']): Promise<DeliveryStore> {
   switch (config.kind) {

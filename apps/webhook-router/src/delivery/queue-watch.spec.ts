@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import type { DeliveryStore, QueueStats } from '@bdk/delivery-store';
 import { createLogger } from '@bdk/service-runtime';
-import type { DeliveryStore, QueueStats } from './delivery-store.js';
 import { watchQueue } from './queue-watch.js';
 
 /** A store whose queue the test sets, and whose reading can be held half-way, as a slow scan would be. */

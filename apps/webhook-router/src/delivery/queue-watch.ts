@@ -1,8 +1,8 @@
 // Keeps the router's view of the shared queue current: its depth for backpressure (refreshed from the store, plus
 // what this replica accepted since), the queue metrics, and retention (purging finished deliveries past it).
+import type { DeliveryStore } from '@bdk/delivery-store';
 import type { Logger } from '@bdk/service-runtime';
 import type { DeliveryMetrics } from './delivery-metrics.js';
-import type { DeliveryStore } from './delivery-store.js';
 
 export interface QueueWatchOptions {
   store: DeliveryStore;

@@ -3,7 +3,7 @@
 // many webhooks at once is not hit by all their retries at the same moment. The book's own answer decides
 // whether a retry can help: a 4xx other than 408 and 429 cannot, so it is dead-lettered at once. A trigger held
 // for a suspended instance is not an attempt at all: it is offered again later, as often as it takes.
-import type { AttemptOutcome } from './delivery-store.js';
+import type { AttemptOutcome } from '@bdk/delivery-store';
 
 /** Delays after the 1st, 2nd, ... failed attempt; one more attempt than delays, then the dead-letter queue. */
 export const defaultRetrySchedule = '5s,5m,30m,2h,5h,10h,10h';

@@ -5,10 +5,9 @@
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DeliverWebhookRequest, DeliverWebhookResponseSchema, WebhookSubscriber } from '@bdk/proto';
+import { uuidv7, type DeliveryStore, type DueWork, type NewDelivery } from '@bdk/delivery-store';
 import type { Logger } from '@bdk/service-runtime';
-import type { DeliveryStore, DueWork, NewDelivery } from '../delivery/delivery-store.js';
 import type { AttemptReport, Dispatcher } from '../delivery/dispatcher.js';
-import { uuidv7 } from '../delivery/uuidv7.js';
 import { canonicalInstanceId, instanceIdProblem } from './instance-id.js';
 import type { PayloadContract } from './payload-contract.js';
 import { describeViolation, payloadRefusal } from './payload-refusal.js';

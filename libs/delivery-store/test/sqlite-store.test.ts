@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openSqliteDeliveryStore } from '../src/delivery/sqlite-store.js';
+import { openSqliteDeliveryStore } from '../src/sqlite-store.js';
 import { describeDeliveryStore } from './delivery-store.contract.js';
 
 describeDeliveryStore('SQLite', async () => {

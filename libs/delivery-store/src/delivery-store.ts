@@ -1,6 +1,6 @@
 // The durable record of accepted webhooks: what the router answered 2xx for, the work still owed to each target
 // instance, every attempt made, and the dead letters. Two back ends keep it: SQLite (one router replica, no extra
-// server) and NATS JetStream (several replicas). Both pass the same contract suite (test/delivery-store.contract.ts).
+// server) and NATS JetStream (several replicas). Both pass the same contract suite (libs/delivery-store/test/delivery-store.contract.ts).
 //
 // The unit of work is one (webhook, target) pair: a webhook verified for two instances is delivered, retried and
 // dead-lettered per instance, so a book that fails does not make a healthy one receive the payload twice.

@@ -4,8 +4,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { uuidv7 } from '../src/delivery/uuidv7.js';
-import { InvalidPageToken, type DeliveryStore, type DeliveryTarget, type ExportedDelivery, type NewDelivery } from '../src/delivery/delivery-store.js';
+import { uuidv7 } from '../src/uuidv7.js';
+import { InvalidPageToken, type DeliveryStore, type DeliveryTarget, type ExportedDelivery, type NewDelivery } from '../src/delivery-store.js';
 
 export interface StoreHarness {
   /** Opens the store on the same storage each time: what one open wrote, the next must read. */

@@ -7,11 +7,11 @@ import { startNatsServer, waitUntil, type RunningNatsServer } from '@bdk/testing
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { DeliveryStore } from '../src/delivery/delivery-store.js';
-import { deliveryKey, idempotencyKey, natsStoreNames } from '../src/delivery/nats-names.js';
-import type { WorkItem } from '../src/delivery/nats-record.js';
-import { openNatsDeliveryStore } from '../src/delivery/nats-store.js';
-import { uuidv7 } from '../src/delivery/uuidv7.js';
+import type { DeliveryStore } from '../src/delivery-store.js';
+import { deliveryKey, idempotencyKey, natsStoreNames } from '../src/nats-names.js';
+import type { WorkItem } from '../src/nats-record.js';
+import { openNatsDeliveryStore } from '../src/nats-store.js';
+import { uuidv7 } from '../src/uuidv7.js';
 import { describeDeliveryStore, webhook } from './delivery-store.contract.js';
 
 describeDeliveryStore('NATS JetStream', async () => {

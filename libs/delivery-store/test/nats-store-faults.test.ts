@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startNatsServer, waitUntil, type RunningNatsServer } from '@bdk/testing';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AcceptResult, DeliveryStore, DueWork, NewDelivery } from '../src/delivery/delivery-store.js';
-import { openNatsDeliveryStore } from '../src/delivery/nats-store.js';
+import type { AcceptResult, DeliveryStore, DueWork, NewDelivery } from '../src/delivery-store.js';
+import { openNatsDeliveryStore } from '../src/nats-store.js';
 import { webhook } from './delivery-store.contract.js';
 
 let server: RunningNatsServer;
