@@ -4,12 +4,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { archiveFormat, parseArchive, serializeArchive, type ArchivedDelivery, type BackupArchive } from './archive-format.js';
 import { openArchive, sealArchive } from './archive-crypto.js';
 import { archiveDelivery, restoreDelivery } from './archived-deliveries.js';
+import { BackupUsageError } from './backup-usage-error.js';
 import { readClusterState, writeClusterState, type RestoreCounts } from './cluster-state.js';
 import { openDeliveryStoreAt, type DeliveryStoreLocation } from './delivery-store-location.js';
 
-export class BackupUsageError extends Error {
-  override name = 'BackupUsageError';
-}
+export { BackupUsageError };
 
 export interface BackupOptions {
   kubeConfig: KubeConfig;

@@ -1,11 +1,11 @@
 // `bdk admin`: platform operations that talk to the cluster and the router's delivery store directly (a
 // kubeconfig with access to BDK's namespace, the customer namespaces and their Secrets), not to the gateway.
-import { loadKubeConfig } from '@bdk/k8s';
-import { KubeConfig } from '@kubernetes/client-node';
+//
+// The backup code is loaded by the actions, not imported here: it brings the Kubernetes client, the NATS client
+// and SQLite, and every other command (and `bdk --help`) would load them too.
 import type { Command } from 'commander';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { BackupUsageError, createBackup, restoreBackup } from '../backup/backup.js';
-import { parseDeliveryStoreLocation } from '../backup/delivery-store-location.js';
+import { BackupUsageError } from '../backup/backup-usage-error.js';
 import { CliError } from '../errors.js';
 import { formatOutput } from '../output.js';
 import { contextOf } from '../program.js';
@@ -17,12 +17,14 @@ interface ClusterOptions {
   passphraseFile?: string;
 }
 
-/** --kubeconfig, else what every BDK process uses (KUBECONFIG, which may list several files, and so on). */
-function kubeConfigFor(options: ClusterOptions): KubeConfig {
-  if (options.kubeconfig === undefined) return loadKubeConfig();
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(options.kubeconfig);
-  return kubeConfig;
+/** What the actions run, loaded when one of them starts. */
+async function loadBackupCode() {
+  const [{ createBackup, restoreBackup }, { parseDeliveryStoreLocation }, { adminKubeConfig }] = await Promise.all([
+    import('../backup/backup.js'),
+    import('../backup/delivery-store-location.js'),
+    import('../backup/admin-kube-config.js'),
+  ]);
+  return { createBackup, restoreBackup, parseDeliveryStoreLocation, adminKubeConfig };
 }
 
 /** The passphrase: the file's first line (a trailing newline is not part of it). */
@@ -70,8 +72,9 @@ export function registerAdminCommands(program: Command): void {
     const summary = await reported(async () => {
       if (options.includeCredentials && options.passphraseFile === undefined) refuseCredentialsInClear();
       const passphrase = await readPassphrase(options.passphraseFile);
+      const { createBackup, parseDeliveryStoreLocation, adminKubeConfig } = await loadBackupCode();
       const { file, summary } = await createBackup({
-        kubeConfig: kubeConfigFor(options),
+        kubeConfig: adminKubeConfig(options.kubeconfig),
         namespace: options.namespace,
         includeCredentials: options.includeCredentials,
         ...(passphrase === undefined ? {} : { passphrase }),
@@ -104,8 +107,9 @@ export function registerAdminCommands(program: Command): void {
     const explicitNamespace = command.getOptionValueSource('namespace') === 'cli';
     const summary = await reported(async () => {
       const passphrase = await readPassphrase(options.passphraseFile);
+      const { restoreBackup, parseDeliveryStoreLocation, adminKubeConfig } = await loadBackupCode();
       return restoreBackup(await readFile(options.in), {
-        kubeConfig: kubeConfigFor(options),
+        kubeConfig: adminKubeConfig(options.kubeconfig),
         ...(explicitNamespace ? { namespace: options.namespace } : {}),
         ...(passphrase === undefined ? {} : { passphrase }),
         ...(options.deliveryStore ? { deliveryStore: parseDeliveryStoreLocation(options.deliveryStore) } : {}),
