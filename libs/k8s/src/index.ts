@@ -11,6 +11,7 @@ export {
   type NamespaceDecision,
   type RefusalReason,
 } from './customer-namespaces.js';
+export { bookObjectNameOf, isVersionRange } from './book-refs.js';
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
 export { bookIdOf, instanceIdOf } from './object-ids.js';
