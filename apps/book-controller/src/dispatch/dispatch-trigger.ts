@@ -4,7 +4,7 @@
 // is still attempted: the book's endpoint is the authority on whether it can take the trigger, and a refused
 // connection comes back as a retryable result the router's retry policy handles.
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import { bookWorkloadName, webhookIntegrationFor, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { bookObjectNameOf, bookWorkloadName, webhookIntegrationFor, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import type { BookControllerService, DispatchTriggerRequest, InstanceTarget } from '@bdk/proto';
 import { tracedHttpRequest, type Logger } from '@bdk/service-runtime';
 import { bookUrl, type ControllerConfig } from '../config.js';
@@ -98,12 +98,15 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
       if (!instance) return fail(`BookInstanceDefinition ${ref} not found`, false);
       if (instance.metadata.deletionTimestamp) return fail(`BookInstanceDefinition ${ref} is being deleted`, false);
       result.routedTo = `${instance.spec.customer.namespace}/${instance.spec.bookRef.name}`;
-      book = await lookup.book(namespace, instance.spec.bookRef.name);
+      const bookObject = bookObjectNameOf(instance);
+      // A range not resolved yet runs no book; the router retries, as it does for an instance not Ready yet.
+      if (bookObject === undefined) return fail(`BookInstanceDefinition ${ref} follows ${instance.spec.bookRef.version} and has no resolved version yet`, true);
+      book = await lookup.book(namespace, bookObject);
     } catch (error) {
       logger.warn('trigger target lookup failed', { webhook_id: request.webhookId, target: ref, error });
       return fail(`looking up ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, true);
     }
-    if (!book) return fail(`BookDefinition ${instance.spec.bookRef.name} of ${ref} not found`, false);
+    if (!book) return fail(`BookDefinition ${bookObjectNameOf(instance) ?? ''} of ${ref} not found`, false);
     const integration = webhookIntegrationFor(book, request.source);
     if (!integration) return fail(`book ${book.spec.name} declares no webhook integration for source "${request.source}"`, false);
 

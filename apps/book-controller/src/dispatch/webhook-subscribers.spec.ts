@@ -63,6 +63,32 @@ const list = (source: string, options: { instanceId?: string; now?: Date; secret
   });
 
 describe('webhookSubscribers', () => {
+  it("reaches a range instance's resolved BookDefinition, and skips one whose range is not resolved yet", () => {
+    const supportV2 = book('support-v2-0-0', [{ name: 'zendesk', type: 'webhook', config: { endpoint: '/webhooks/zendesk' } }]);
+    supportV2.spec.name = 'support';
+    const ranged = (name: string, id: string, resolvedBook?: string): BookInstanceDefinition => {
+      const inst = instance(name, { id, org: 'org-a', book: 'support', namespace: 'customer-a' });
+      inst.spec.bookRef.version = '^2.0.0';
+      if (resolvedBook !== undefined) inst.status = { resolved_book: resolvedBook, resolved_version: '2.0.0' };
+      return inst;
+    };
+    const resolved = ranged('resolved', 'id-resolved', 'support-v2-0-0');
+    const pending = ranged('pending', 'id-pending');
+    const subscribers = webhookSubscribers({
+      source: 'zendesk',
+      instanceId: '',
+      instances: [resolved, pending],
+      // 'support' is also a BookDefinition's object name: a range must not fall back on it.
+      book: (name) => [support, supportV2].find((candidate) => candidate.metadata.name === name),
+      signingSecret: (namespace, name) =>
+        [signingSecret(resolved, 'support', { zendesk: { current: 'r-1' } }), signingSecret(pending, 'support', { zendesk: { current: 'p-1' } })].find(
+          (s) => s.metadata?.namespace === namespace && s.metadata.name === name,
+        ),
+      now: t0,
+    });
+    expect(subscribers.map((s) => [s.instanceId, s.book])).toEqual([['id-resolved', 'support-v2-0-0']]);
+  });
+
   it('lists the instances whose book takes the source and that have a signing secret, skipping those being deleted', () => {
     const subscribers = list('zendesk');
     expect(subscribers.map((s) => s.instanceId)).toEqual(['id-a', 'id-b']);

@@ -5,6 +5,7 @@
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import {
   bdkLabels,
+  bookObjectNameOf,
   webhookIntegrationFor,
   webhookSigningSecretName,
   type BookDefinition,
@@ -50,7 +51,8 @@ export function webhookSubscribers(input: {
     if (instance.metadata.deletionTimestamp) continue;
     const instanceId = instanceIdOf(instance);
     if (input.instanceId !== '' && instanceId !== input.instanceId) continue;
-    const book = input.book(instance.spec.bookRef.name);
+    const bookObject = bookObjectNameOf(instance);
+    const book = bookObject === undefined ? undefined : input.book(bookObject);
     const integration = book && webhookIntegrationFor(book, input.source);
     if (!book || !integration) continue;
     const customerNamespace = instance.spec.customer.namespace;

@@ -7,6 +7,7 @@ import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import {
   bdkLabels,
+  bookObjectNameOf,
   credentialSecretKey,
   credentialsSecretName,
   instanceObjectMetadata,
@@ -117,11 +118,15 @@ export function createStoreInstanceSecrets(deps: StoreInstanceSecretsDeps): Serv
     if (!instance || instance.metadata.deletionTimestamp || instance.metadata.labels?.[bdkLabels.organizationId] !== request.organizationId) {
       return refuse('denied', Code.NotFound, `BookInstanceDefinition ${ref} not found`);
     }
-    const book = await lookup.book(namespace, instance.spec.bookRef.name).catch((error: unknown) => {
+    const bookObject = bookObjectNameOf(instance);
+    if (bookObject === undefined) {
+      return refuse('error', Code.FailedPrecondition, `BookInstanceDefinition ${ref} follows ${instance.spec.bookRef.version} and has no resolved version yet`);
+    }
+    const book = await lookup.book(namespace, bookObject).catch((error: unknown) => {
       log.warn('book lookup failed', { error });
       return refuse('error', Code.Unavailable, `looking up the book of ${ref} failed`);
     });
-    if (!book) return refuse('error', Code.FailedPrecondition, `BookDefinition ${instance.spec.bookRef.name} of ${ref} not found`);
+    if (!book) return refuse('error', Code.FailedPrecondition, `BookDefinition ${bookObject} of ${ref} not found`);
     const id = identify(instance, book);
     instanceId = id.instanceId;
 
