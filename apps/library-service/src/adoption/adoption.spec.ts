@@ -41,7 +41,7 @@ function recordingClient<T extends BookDefinition | BookInstanceDefinition>(): C
 }
 
 function reconcile(key: string) {
-  const caches: AdoptionCaches = { book: (name) => books.get(name), instance: (name) => instances.get(name) };
+  const caches: AdoptionCaches = { book: (name) => books.get(name), books: () => [...books.values()], instance: (name) => instances.get(name) };
   const logger = createLogger('library-service', { write: (line) => logs.push(line) });
   return adoptionReconciler({ namespace: 'bdk', caches, resources: { books: recordingClient(), instances: recordingClient() }, logger })(key);
 }
@@ -116,6 +116,20 @@ describe('adoptionReconciler', () => {
   it('throws any other failure, so the queue retries with backoff', async () => {
     patchFailure = new ApiException(503, 'Unavailable', '{}', {});
     await expect(reconcile(adoptionKey('BookDefinition', 'customer-support-book'))).rejects.toThrow();
+  });
+
+  it("labels a range instance from a version of the book it follows (its ref is the book's spec.name)", async () => {
+    const instance = instances.get('acme-customer-support');
+    if (instance) instance.spec.bookRef = { name: 'customer-support', version: '^1.0.0' };
+    await reconcile(adoptionKey('BookInstanceDefinition', 'acme-customer-support'));
+    expect((patches[0]?.patch as { metadata: { labels: object } }).metadata.labels).toMatchObject({ [bdkLabels.bookId]: bookUid, [bdkLabels.bookName]: 'customer-support' });
+  });
+
+  it("does not take a pinned ref's name for a book's spec.name, nor a range's for an object name", async () => {
+    const instance = instances.get('acme-customer-support');
+    if (instance) instance.spec.bookRef = { name: 'customer-support-book', version: '^1.0.0' };
+    await reconcile(adoptionKey('BookInstanceDefinition', 'acme-customer-support'));
+    expect(Object.keys((patches[0]?.patch as { metadata: { labels: object } }).metadata.labels)).not.toContain(bdkLabels.bookId);
   });
 
   it("logs what waits for the instance's book", async () => {

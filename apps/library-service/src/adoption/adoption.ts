@@ -13,6 +13,7 @@ import {
   customResourceInformer,
   isConflict,
   isNotFound,
+  isVersionRange,
   type BdkResources,
   type BookDefinition,
   type BookInstanceDefinition,
@@ -35,7 +36,24 @@ export function adoptionKey(kind: typeof bookKind | typeof instanceKind, name: s
 /** What a reconcile reads: the watched objects as last seen. */
 export interface AdoptionCaches {
   book(name: string): BookDefinition | undefined;
+  books(): readonly BookDefinition[];
   instance(name: string): BookInstanceDefinition | undefined;
+}
+
+/**
+ * The BookDefinition whose labels an instance takes: the one a pinned ref names, or for a range any version of the
+ * book it follows (they share spec.name, which is all the labels carry), so adoption does not wait for the controller.
+ */
+export function labelSourceBook(instance: BookInstanceDefinition, caches: Pick<AdoptionCaches, 'book' | 'books'>): BookDefinition | undefined {
+  const { name, version } = instance.spec.bookRef;
+  if (!isVersionRange(version)) return caches.book(name);
+  return caches.books().find((book) => book.spec.name === name);
+}
+
+/** Whether `book` is (a version of) the book the instance's ref names. */
+function refersTo(instance: BookInstanceDefinition, book: BookDefinition): boolean {
+  const { name, version } = instance.spec.bookRef;
+  return isVersionRange(version) ? book.spec.name === name : book.metadata.name === name;
 }
 
 export interface AdoptionReconcilerOptions {
@@ -74,7 +92,7 @@ export function adoptionReconciler(options: AdoptionReconcilerOptions): (key: st
       if (book) await label(bookKind, resources.books, book, missingBookLabels(book));
     } else {
       const instance = caches.instance(name);
-      if (instance) await label(instanceKind, resources.instances, instance, missingInstanceLabels(instance, caches.book(instance.spec.bookRef.name)));
+      if (instance) await label(instanceKind, resources.instances, instance, missingInstanceLabels(instance, labelSourceBook(instance, caches)));
     }
     return undefined;
   };
@@ -98,6 +116,7 @@ export function startAdoption(options: { kubeConfig: KubeConfig; resources: Pick
   const { kubeConfig, resources, namespace, logger } = options;
   const caches: AdoptionCaches = {
     book: (name) => books.get(name, namespace),
+    books: () => books.list(namespace),
     instance: (name) => instances.get(name, namespace),
   };
   const controller = new Controller({ name: 'adoption', reconcile: adoptionReconciler({ namespace, caches, resources, logger }), logger, workers: 1 });
@@ -111,7 +130,7 @@ export function startAdoption(options: { kubeConfig: KubeConfig; resources: Pick
       controller.enqueue(adoptionKey(bookKind, name));
       // Instances applied before their book get the book's labels once it is there.
       for (const instance of instances.list(namespace)) {
-        if (instance.spec.bookRef.name === name) controller.enqueue(adoptionKey(instanceKind, instance.metadata.name ?? ''));
+        if (refersTo(instance, book)) controller.enqueue(adoptionKey(instanceKind, instance.metadata.name ?? ''));
       }
     },
   });
