@@ -1,5 +1,6 @@
 // Builds one project into dist/<project root> with esbuild.
-// Apps become one ESM bundle (main.js) with the workspace libs inlined and npm packages left as imports;
+// Apps become an ESM bundle (main.js, plus a chunk for each module they load with import()) with the workspace libs
+// inlined and npm packages left as imports;
 // libs are bundled from their public index with sibling libs kept external, which also proves a lib's
 // public API resolves on its own.
 import { build } from 'esbuild';
@@ -24,7 +25,12 @@ function tsconfigFor(dir) {
 await build({
   absWorkingDir: workspaceRoot,
   entryPoints: [path.join(projectRoot, entry)],
-  outfile: path.join('dist', projectRoot, kind === 'app' ? 'main.js' : 'index.js'),
+  outdir: path.join('dist', projectRoot),
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  // A module an app loads with import() becomes a chunk that imports its npm packages itself; in one file esbuild
+  // hoists every package import to the top, and they would all load at start-up.
+  splitting: kind === 'app',
   tsconfig: tsconfigFor(projectRoot),
   bundle: true,
   platform: 'node',
