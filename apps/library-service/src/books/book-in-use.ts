@@ -1,7 +1,7 @@
 // Which instances keep a book from being deleted. The book controller holds every BookDefinition with the
 // finalizer below until none does (apps/book-controller/src/books); DeleteBook answers with the same rule, naming
 // them, instead of leaving the book Terminating.
-import { instanceIdOf, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { bdkLabels, instanceIdOf, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import { isExactVersion } from './version-range.js';
 
 /** The book controller's finalizer, written here on every book the API creates so it is held from the start. */
@@ -20,12 +20,19 @@ export function holdsBook(instance: BookInstanceDefinition, book: BookDefinition
   return name === book.spec.name && instance.status?.resolved_version === book.spec.version;
 }
 
-/** `<instance id> (<object name>), …` for the first few, then `and N more`. */
-export function describeHolders(holders: readonly BookInstanceDefinition[], limit = namedHoldersLimit): string {
-  const named = [...holders]
+/**
+ * `<instance id> (<object name>), …` for the first few of the caller's organisation's instances, then `and N more`.
+ * A book is shared by every organisation, but its instances are not: another organisation's are only counted.
+ */
+export function describeHolders(holders: readonly BookInstanceDefinition[], organizationId: string | undefined, limit = namedHoldersLimit): string {
+  const own = holders.filter((instance) => organizationId !== undefined && instance.metadata.labels?.[bdkLabels.organizationId] === organizationId);
+  const named = [...own]
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
     .slice(0, limit)
     .map((instance) => `${instanceIdOf(instance)} (${instance.metadata.name ?? ''})`);
-  const more = holders.length - named.length;
-  return more > 0 ? `${named.join(', ')} and ${more} more` : named.join(', ');
+  const parts = [...named];
+  if (own.length > named.length) parts.push(`${own.length - named.length} more`);
+  const others = holders.length - own.length;
+  if (others > 0) parts.push(`${others} of other organisations`);
+  return parts.join(', ');
 }

@@ -3,6 +3,7 @@
 // GitOps tool) are books too: their id is their metadata.uid, which adoption/ writes into the same label.
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import { principalOf } from '@bdk/auth';
 import type { BookLibraryService } from '@bdk/proto';
 import {
   bdkLabels,
@@ -86,7 +87,7 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
       return { books: page.items.map(bookFromDefinition), nextPageToken: page.nextPageToken };
     },
 
-    async deleteBook(request) {
+    async deleteBook(request, context) {
       validateId(request.bookId, 'book_id');
       const book = await findBook(deps, request.bookId);
       const name = book.metadata.name ?? '';
@@ -100,7 +101,7 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
       const holders = await holdersOf(deps, book);
       if (holders.length > 0) {
         throw new ConnectError(
-          `book ${request.bookId} (${book.spec.name} ${book.spec.version}) still has instances: ${describeHolders(holders)}; delete them first`,
+          `book ${request.bookId} (${book.spec.name} ${book.spec.version}) still has instances: ${describeHolders(holders, principalOf(context).organizationId)}; delete them first`,
           Code.FailedPrecondition,
         );
       }

@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { bdkLabels, type BookInstanceDefinition } from '@bdk/k8s';
+import { describeHolders } from './book-in-use.js';
+
+function instance(name: string, organizationId: string): BookInstanceDefinition {
+  return {
+    apiVersion: 'bdk.voyager.io/v1',
+    kind: 'BookInstanceDefinition',
+    metadata: { name, namespace: 'bdk', labels: { [bdkLabels.organizationId]: organizationId, [bdkLabels.instanceId]: `id-${name}` } },
+    spec: { bookRef: { name: 'support-1-0-0', version: '1.0.0' }, customer: { namespace: `customer-${organizationId}`, organization_id: organizationId } },
+  } as BookInstanceDefinition;
+}
+
+describe('describeHolders', () => {
+  it("names the caller's organisation's instances and only counts another organisation's", () => {
+    const holders = [instance('b', 'org-a'), instance('x', 'org-b'), instance('a', 'org-a'), instance('y', 'org-b')];
+    expect(describeHolders(holders, 'org-a')).toBe('id-a (a), id-b (b), 2 of other organisations');
+    expect(describeHolders(holders, 'org-b')).not.toMatch(/id-a|id-b|\(a\)|\(b\)/);
+  });
+
+  it('names none to a caller without an organisation', () => {
+    expect(describeHolders([instance('a', 'org-a')], undefined)).toBe('1 of other organisations');
+  });
+
+  it('stops naming after the limit', () => {
+    const holders = ['a', 'b', 'c'].map((name) => instance(name, 'org-a'));
+    expect(describeHolders(holders, 'org-a', 2)).toBe('id-a (a), id-b (b), 1 more');
+  });
+});
