@@ -18,8 +18,8 @@ describe('describeHolders', () => {
     expect(describeHolders(holders, 'org-b')).not.toMatch(/id-a|id-b|\(a\)|\(b\)/);
   });
 
-  it('names none to a caller without an organisation', () => {
-    expect(describeHolders([instance('a', 'org-a')], undefined)).toBe('1 of other organisations');
+  it('names every one to a platform admin (a caller without an organisation)', () => {
+    expect(describeHolders([instance('a', 'org-a'), instance('x', 'org-b')], undefined)).toBe('id-a (a), id-x (x)');
   });
 
   it('stops naming after the limit', () => {

@@ -21,11 +21,12 @@ export function holdsBook(instance: BookInstanceDefinition, book: BookDefinition
 }
 
 /**
- * `<instance id> (<object name>), …` for the first few of the caller's organisation's instances, then `and N more`.
- * A book is shared by every organisation, but its instances are not: another organisation's are only counted.
+ * `<instance id> (<object name>), …` for the first few of the caller's organisation's instances, then `N more`.
+ * A book is shared by every organisation, but its instances are not: another organisation's are only counted. A
+ * platform admin (a token without an organisation) is told every one.
  */
 export function describeHolders(holders: readonly BookInstanceDefinition[], organizationId: string | undefined, limit = namedHoldersLimit): string {
-  const own = holders.filter((instance) => organizationId !== undefined && instance.metadata.labels?.[bdkLabels.organizationId] === organizationId);
+  const own = holders.filter((instance) => organizationId === undefined || instance.metadata.labels?.[bdkLabels.organizationId] === organizationId);
   const named = [...own]
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
     .slice(0, limit)

@@ -1,6 +1,7 @@
 // The book handlers' lookups against a fake apiserver list (label selectors of the form k=v and bare k) and a
 // fake adoption cache; the real apiserver is in test/.
-import { Code, createHandlerContext } from '@connectrpc/connect';
+import { Code, createContextValues, createHandlerContext } from '@connectrpc/connect';
+import { organizationPermissions, principalKey } from '@bdk/auth';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { BookLibraryService } from '@bdk/proto';
 import { bdkLabels, managedByBdk, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
@@ -65,6 +66,20 @@ const context = createHandlerContext({
   url: 'http://127.0.0.1/bdk.v1.BookLibraryService/ListBooks',
 });
 
+/** A handler context as the auth interceptor leaves it, for a caller of `organizationId`. */
+function callerContext(organizationId: string) {
+  const values = createContextValues();
+  values.set(principalKey, { subject: 'alice', issuer: 'https://id.example.com', organizationId, permissions: new Set(organizationPermissions) });
+  return createHandlerContext({
+    service: BookLibraryService,
+    method: BookLibraryService.method.deleteBook,
+    protocolName: 'grpc',
+    requestMethod: 'POST',
+    url: 'http://127.0.0.1/bdk.v1.BookLibraryService/DeleteBook',
+    contextValues: values,
+  });
+}
+
 beforeEach(() => {
   books = [
     book('customer-support-1-0-0', '0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a', { [bdkLabels.bookId]: apiBookId, [bdkLabels.bookName]: 'customer-support', [bdkLabels.managedBy]: managedByBdk }),
@@ -80,7 +95,7 @@ function instance(index: number, bookRef: { name: string; version: string }, res
   return {
     apiVersion: 'bdk.voyager.io/v1',
     kind: 'BookInstanceDefinition',
-    metadata: { name: `acme-customer-support-${String(index).padStart(2, '0')}`, labels: { [bdkLabels.instanceId]: `id-${index}`, [bdkLabels.bookName]: 'customer-support' } },
+    metadata: { name: `acme-customer-support-${String(index).padStart(2, '0')}`, labels: { [bdkLabels.instanceId]: `id-${index}`, [bdkLabels.bookName]: 'customer-support', [bdkLabels.organizationId]: 'org-acme' } },
     spec: { bookRef, customer: { namespace: 'customer-acme', organization_id: 'org-acme' } },
     ...(resolved_version ? { status: { resolved_version } } : {}),
   };
@@ -129,10 +144,15 @@ describe('DeleteBook', () => {
       instance(30, { name: 'customer-support-2-0-0', version: '2.0.0' }),
       instance(31, { name: 'customer-support', version: '^2.0.0' }, '2.0.0'),
     ];
-    const refusal = bookHandlers(deps()).deleteBook({ bookId: apiBookId } as never, context);
+    const refusal = bookHandlers(deps()).deleteBook({ bookId: apiBookId } as never, callerContext('org-acme'));
     await expect(refusal).rejects.toMatchObject({
       code: Code.FailedPrecondition,
-      rawMessage: `book ${apiBookId} (customer-support 1.0.0) still has instances: ${Array.from({ length: 10 }, (_, index) => `id-${index} (acme-customer-support-${String(index).padStart(2, '0')})`).join(', ')} and 2 more; delete them first`,
+      rawMessage: `book ${apiBookId} (customer-support 1.0.0) still has instances: ${Array.from({ length: 10 }, (_, index) => `id-${index} (acme-customer-support-${String(index).padStart(2, '0')})`).join(', ')}, 2 more; delete them first`,
+    });
+    // Another organisation's caller learns that instances hold the book, not which.
+    await expect(bookHandlers(deps()).deleteBook({ bookId: apiBookId } as never, callerContext('org-other'))).rejects.toMatchObject({
+      code: Code.FailedPrecondition,
+      rawMessage: `book ${apiBookId} (customer-support 1.0.0) still has instances: 12 of other organisations; delete them first`,
     });
     expect(deleted).toEqual([]);
   });
