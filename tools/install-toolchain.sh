@@ -170,6 +170,13 @@ done
 # The kubelet of e2e/node (a real Node: containerd, runc and the CNI plugins come from Debian). Its own wrapper module
 # with the same version and replace list, so adding it left the control plane's binaries as they were.
 go_tool kubelet "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kubelet "$kubernetes_ldflags" kubelet
+# kube-proxy from the same module: the real Node's Service rules (iptables), so its Pods reach Services by cluster IP.
+go_tool kube-proxy "$KUBERNETES_VERSION" k8s.io/kubernetes/cmd/kube-proxy "$kubernetes_ldflags" kubelet
+
+# CoreDNS with only the plugins the real Node's cluster DNS needs (tools/toolchain/coredns/main.go); its version is
+# the wrapper module's.
+coredns_version=$(module_version coredns github.com/coredns/coredns)
+go_tool coredns "$coredns_version" . "-s -w" coredns
 
 go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
 

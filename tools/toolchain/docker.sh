@@ -242,6 +242,11 @@ case "${1:-}" in
     # it (one that was running before stays running).
     shift
     install_packages
+    mkdir -p "$docker_dir"
+    # One at a time: the targets that use the engine run side by side under Nx, and the one that started dockerd
+    # stops it when its command ends.
+    exec 9>"$docker_dir/with-images.lock"
+    flock 9
     started_here=false
     engine_answers || started_here=true
     start_engine

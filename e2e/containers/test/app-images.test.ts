@@ -7,9 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { signPayload } from '@bdk/webhooks';
 import {
+  appImage,
+  baseImages,
+  bdkApps,
+  buildAppImage,
   descriptorSetPath,
+  docker,
+  dockerOk,
   freePort,
+  newRunId,
+  removeRunContainers,
   renderEnvoyConfig,
+  runLabel,
   seedCreateBookRequest,
   seedCreateInstanceRequest,
   seedWebhookBody,
@@ -20,6 +29,7 @@ import {
   startModelManager,
   waitForRollout,
   waitUntil,
+  type BdkApp,
   type KubeEnv,
   type PlatformIdentity,
   type ReceivedRequest,
@@ -28,8 +38,6 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { startContainer, untilContainerReady, type RunningContainer } from './support/containers.js';
-import { docker, dockerOk, newRunId, removeRunContainers, runLabel } from './support/docker-cli.js';
-import { appImage, apps, baseImages, buildAppImage, type App } from './support/images.js';
 
 const runId = newRunId();
 const namespace = 'bdk';
@@ -45,7 +53,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'bdk-containers-'));
   closers.push(() => rm(workDir, { recursive: true, force: true }));
   // In sequence: the three builds share every layer up to the Nx build.
-  for (const app of apps) await buildAppImage(app);
+  for (const app of bdkApps) await buildAppImage(app);
 }, 1_800_000);
 
 afterAll(async () => {
@@ -65,7 +73,7 @@ async function imageConfig(image: string): Promise<{ Size: number; Config: { Use
   return inspected;
 }
 
-describe.each(apps)('the %s image', (app) => {
+describe.each(bdkApps)('the %s image', (app) => {
   it(`is under ${maxAppImageBytes / 1024 / 1024} MB, runs node main.js as uid 1000`, async () => {
     const image = await imageConfig(appImage(app));
     expect(image.Size).toBeLessThan(maxAppImageBytes);
@@ -112,10 +120,10 @@ describe("the spec's sequence through the containers", () => {
   let gatewayUrl = '';
   /** What the book endpoint received (the controller's triggers). */
   let bookRequests: ReceivedRequest[] = [];
-  const containers: Partial<Record<App | 'library-sidecar' | 'router-sidecar' | 'gateway', RunningContainer>> = {};
+  const containers: Partial<Record<BdkApp | 'library-sidecar' | 'router-sidecar' | 'gateway', RunningContainer>> = {};
 
   /** An app container with the environment the local stack gives the app, its files mounted at the same paths. */
-  async function startAppContainer(app: App, env: Record<string, string>, files: string[]): Promise<{ grpcPort: number }> {
+  async function startAppContainer(app: BdkApp, env: Record<string, string>, files: string[]): Promise<{ grpcPort: number }> {
     const grpcPort = await freePort();
     const adminPort = await freePort();
     const container = await startContainer({

@@ -56,21 +56,22 @@ export const specBookPrompts: Record<string, PromptInit[]> = {
 };
 
 export interface ModelManager {
-  /** http://127.0.0.1:<port>, for BDK_MODEL_MANAGER_URL. */
+  /** http://<host>:<port> (127.0.0.1 unless told another host), for BDK_MODEL_MANAGER_URL. */
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** The Model Manager: a real gRPC server answering each book name's prompts (none for other books). */
-export async function startModelManager(promptsByBook: Record<string, PromptInit[]> = specBookPrompts): Promise<ModelManager> {
+/** The Model Manager: a real gRPC server answering each book name's prompts (none for other books), on `host` (a host address Pods reach, for a real Node). */
+export async function startModelManager(promptsByBook: Record<string, PromptInit[]> = specBookPrompts, options: { host?: string } = {}): Promise<ModelManager> {
+  const host = options.host ?? '127.0.0.1';
   const routes = (router: ConnectRouter) =>
     router.service(modelmanager.PromptService, {
       getBookPrompts: (request) => create(modelmanager.GetBookPromptsResponseSchema, { prompts: promptsByBook[request.bookName] ?? [] }),
     });
   const server = http2.createServer(connectNodeAdapter({ routes }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,6 +1,6 @@
 // @bdk/testing: the test harness. Real components on loopback, always torn down.
 export { renderEnvoyConfig, startEnvoy, type EnvoyOptions, type RenderedEnvoyConfig, type RunningEnvoy } from './envoy.js';
-export { crdDirectory, installCrds, loadCrds, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
+export { crdDirectory, installCrds, kubernetesServiceIp, loadCrds, serviceClusterIpRange, startKubeEnv, type KubeEnv, type KubeEnvOptions } from './kube-env.js';
 export { startApp, type AppPorts, type RunningApp } from './app-process.js';
 export type { ClusterPki } from './certificates.js';
 export { startControllerManager, startScheduler, type ClusterAccess, type RunningComponent } from './control-plane.js';
@@ -34,3 +34,5 @@ export { seedCreateBookRequest, seedCreateInstanceRequest, seedWebhookBody, seed
 export { waitUntil } from './wait.js';
 export { descriptorSetPath, toolchainVersions, toolPath, workspaceRoot, type Tool } from './workspace.js';
 export { Teardown } from './teardown.js';
+export { docker, dockerOk, newRunId, removeRunContainers, runLabel, type DockerResult } from './docker-cli.js';
+export { appImage, baseImages, bdkApps, buildAppImage, type BdkApp } from './app-images.js';

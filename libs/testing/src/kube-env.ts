@@ -16,7 +16,7 @@ import { toolPath, workspaceRoot } from './workspace.js';
 export const crdDirectory = path.join(workspaceRoot, 'charts', 'bdk', 'crds');
 
 export interface KubeEnv {
-  /** https://127.0.0.1:<port> */
+  /** https://<address>:<port> (127.0.0.1 unless `address` says otherwise) */
   readonly server: string;
   /** An admin (system:masters) kubeconfig file, for tools and child processes. */
   readonly kubeconfigPath: string;
@@ -57,11 +57,23 @@ export interface KubeEnvOptions {
    * ```
    */
   workloads?: boolean | { nodes?: FakeNodeShape };
+  /**
+   * The IPv4 address kube-apiserver listens on and advertises as the `kubernetes` Service's endpoint (default
+   * 127.0.0.1). Pods of a real Node cannot reach the host's loopback: they need an address of the host they route to,
+   * e.g. the gateway of the Node's bridge, which must exist before the start. The serving certificate then also names
+   * this address and the `kubernetes` Service's cluster IP (kubernetesServiceIp), which in-cluster clients dial.
+   */
+  address?: string;
 }
+
+/** The range Services' cluster IPs come from. */
+export const serviceClusterIpRange = '10.96.0.0/16';
+/** The cluster IP of the `kubernetes` Service in `default` (the range's first address), which Pods dial for the API. */
+export const kubernetesServiceIp = '10.96.0.1';
 
 /**
  * Starts etcd and kube-apiserver on free loopback ports, like controller-runtime's envtest: a throw-away CA,
- * a serving certificate for 127.0.0.1, a service-account signing key and an admin client certificate. Only the
+ * a serving certificate for 127.0.0.1 (or `address`), a service-account signing key and an admin client certificate. Only the
  * API: nothing turns a Deployment into Pods unless `workloads` also starts a controller-manager, a scheduler and
  * kwok's fake Nodes.
  */
@@ -78,8 +90,9 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
 
   try {
     const etcdUrl = await withFreshPorts(() => startEtcd(dir, processes, persistent));
-    const pki = await createPki(dir, persistent);
-    const { server, kubeConfig, kubeconfigPath } = await withFreshPorts(() => startApiserver(dir, processes, etcdUrl, pki));
+    const address = options.address ?? '127.0.0.1';
+    const pki = await createPki(dir, persistent, address);
+    const { server, kubeConfig, kubeconfigPath } = await withFreshPorts(() => startApiserver(dir, processes, etcdUrl, pki, address));
     const cluster = { kubeconfigPath, pki };
 
     const crds = options.installCrds ?? true ? installCrds(kubeConfig) : Promise.resolve();
@@ -116,14 +129,14 @@ async function startWorkloads(cluster: ClusterAccess, kubeConfig: KubeConfig, di
   return (started[3] as PromiseFulfilledResult<string[]>).value;
 }
 
-/** kube-apiserver on a free loopback port, with an admin kubeconfig for it. */
-async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl: string, pki: ClusterPki & { admin: KeyPairFiles }) {
+/** kube-apiserver on a free port of `address`, with an admin kubeconfig for it. */
+async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl: string, pki: ClusterPki & { admin: KeyPairFiles }, address: string) {
   const port = await freePort();
-  const server = `https://127.0.0.1:${port}`;
+  const server = `https://${address}:${port}`;
   const apiserver = startProcess('kube-apiserver', toolPath('kube-apiserver'), [
     `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
     `--secure-port=${port}`,
     `--cert-dir=${dir}`,
     `--tls-cert-file=${pki.serving.cert}`,
@@ -132,7 +145,7 @@ async function startApiserver(dir: string, processes: ManagedProcess[], etcdUrl:
     `--service-account-key-file=${pki.serviceAccount.publicKey}`,
     `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
     '--service-account-issuer=https://kubernetes.default.svc',
-    '--service-cluster-ip-range=10.96.0.0/16',
+    `--service-cluster-ip-range=${serviceClusterIpRange}`,
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
     // One client (the tests) on two cores: fairness queuing only adds start-up work.
@@ -182,14 +195,14 @@ async function startEtcd(dir: string, processes: ManagedProcess[], persistent: b
   return clientUrl;
 }
 
-async function createPki(dir: string, persistent: boolean): Promise<ClusterPki & { admin: KeyPairFiles }> {
+async function createPki(dir: string, persistent: boolean, address: string): Promise<ClusterPki & { admin: KeyPairFiles }> {
   const ca = await createCertificateAuthority(dir, 'bdk-test-ca');
   const serving = await issueCertificate(dir, ca, {
     name: 'apiserver',
     commonName: 'kube-apiserver',
     usage: 'server',
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
-    ipAddresses: ['127.0.0.1'],
+    ipAddresses: [...new Set(['127.0.0.1', address, kubernetesServiceIp])],
   });
   const admin = await issueCertificate(dir, ca, {
     name: 'admin',

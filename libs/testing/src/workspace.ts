@@ -9,7 +9,7 @@ const toolsBin = process.env['BDK_TOOLS_DIR']
   : path.join(workspaceRoot, '.tools', 'bin');
 
 /** The binaries tools/install-toolchain.sh installs. */
-export type Tool = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'kwok' | 'envoy' | 'helm' | 'helm4' | 'helm-docs' | 'kubelet' | 'nats-server' | 'promtool' | 'protoc-gen-openapi' | 'schemathesis';
+export type Tool = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'kwok' | 'envoy' | 'helm' | 'helm4' | 'helm-docs' | 'kubelet' | 'kube-proxy' | 'coredns' | 'nats-server' | 'promtool' | 'protoc-gen-openapi' | 'schemathesis';
 
 /**
  * Absolute path of a toolchain binary. Throws, never skips: a test that needs a real component fails loudly

@@ -1,7 +1,7 @@
 // Runs images as the charts run them: a numeric non-root user, a read-only root filesystem with a tmpfs for /tmp
 // (the charts' emptyDir), files mounted read-only, and the host network (this Docker Engine has no bridge; every
 // server listens on loopback, where the test's kube-apiserver is too).
-import { docker, dockerOk, runLabel } from './docker-cli.js';
+import { docker, dockerOk, runLabel } from '@bdk/testing';
 
 export interface ContainerSpec {
   name: string;

@@ -18,6 +18,8 @@ export interface KubeletOptions {
   clientCaFile: string;
   /** containerd's CRI endpoint (unix://…). */
   runtimeEndpoint: string;
+  /** The cluster DNS the Pods are given as their nameserver, and the cluster's domain; none by default. */
+  clusterDns?: { address: string; domain: string };
 }
 
 /** The kubelet links each container's log here (a fixed path), into its podLogsDir. */
@@ -62,6 +64,9 @@ export function kubeletConfiguration(options: KubeletOptions & { port: number; h
     nodeStatusUpdateFrequency: '2s',
     serializeImagePulls: false,
     registerNode: true,
+    // Pods resolve cluster names only: the host's resolv.conf names resolvers the Pods cannot use.
+    resolvConf: '',
+    ...(options.clusterDns ? { clusterDNS: [options.clusterDns.address], clusterDomain: options.clusterDns.domain } : {}),
   };
 }
 

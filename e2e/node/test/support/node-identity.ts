@@ -1,7 +1,8 @@
-// A kubelet's identity in the test cluster: a client certificate system:node:<name> in group system:nodes, signed
-// by the cluster's CA, and the permissions of the built-in system:node ClusterRole. The test apiserver authorizes
-// with RBAC only (no Node authorizer), where that role is bound to no one: the binding here grants it to this Node.
-import { RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+// Identities of a test Node's components in the test cluster: client certificates signed by the cluster's CA
+// (system:node:<name> in system:nodes for the kubelet, system:kube-proxy, CoreDNS's own user) and their RBAC. The
+// test apiserver authorizes with RBAC only (no Node authorizer), where the built-in system:node ClusterRole is bound
+// to no one: grantClusterRole binds it to the Node.
+import { RbacAuthorizationV1Api, type KubeConfig, type V1PolicyRule } from '@kubernetes/client-node';
 import type { KubeEnv } from '@bdk/testing';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -16,44 +17,67 @@ async function openssl(args: string[]): Promise<void> {
   });
 }
 
-/** Issues the Node's client certificate and writes a kubeconfig with it; resolves with the kubeconfig's path. */
-export async function writeNodeKubeconfig(kube: KubeEnv, nodeName: string, dir: string): Promise<string> {
-  const key = path.join(dir, 'node.key');
-  const csr = path.join(dir, 'node.csr');
-  const cert = path.join(dir, 'node.crt');
-  const extensions = path.join(dir, 'node.ext');
-  await writeFile(extensions, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'].join('\n'));
-  await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=system:node:${nodeName}/O=system:nodes`, '-keyout', key, '-out', csr]);
-  await openssl(['x509', '-req', '-in', csr, '-CA', kube.pki.ca.cert, '-CAkey', kube.pki.ca.key, '-CAcreateserial', '-days', '1', '-extfile', extensions, '-out', cert]);
-  const base64 = async (file: string) => (await readFile(file)).toString('base64');
-  const kubeconfig = path.join(dir, 'kubelet.kubeconfig');
+export interface ClientIdentity {
+  /** The user name (the certificate's CN). */
+  user: string;
+  /** Its groups (the certificate's O). */
+  groups?: string[];
+  /** The folder its key, certificate and kubeconfig go to. */
+  dir: string;
+  /** The files' base name. */
+  name: string;
+}
+
+/** Issues a client certificate for the identity and writes a kubeconfig with it; resolves with the kubeconfig's path. */
+export async function writeClientKubeconfig(kube: KubeEnv, identity: ClientIdentity): Promise<string> {
+  const file = (extension: string) => path.join(identity.dir, `${identity.name}.${extension}`);
+  await writeFile(file('ext'), ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'].join('\n'));
+  const subject = [`/CN=${identity.user}`, ...(identity.groups ?? []).map((group) => `/O=${group}`)].join('');
+  await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', subject, '-keyout', file('key'), '-out', file('csr')]);
+  await openssl(['x509', '-req', '-in', file('csr'), '-CA', kube.pki.ca.cert, '-CAkey', kube.pki.ca.key, '-CAcreateserial', '-days', '1', '-extfile', file('ext'), '-out', file('crt')]);
+  const base64 = async (name: string) => (await readFile(name)).toString('base64');
+  const kubeconfig = file('kubeconfig');
   await writeFile(
     kubeconfig,
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'bdk-local', cluster: { server: kube.server, 'certificate-authority-data': await base64(kube.pki.ca.cert) } }],
-      users: [{ name: nodeName, user: { 'client-certificate-data': await base64(cert), 'client-key-data': await base64(key) } }],
-      contexts: [{ name: 'node', context: { cluster: 'bdk-local', user: nodeName } }],
-      'current-context': 'node',
+      users: [{ name: identity.user, user: { 'client-certificate-data': await base64(file('crt')), 'client-key-data': await base64(file('key')) } }],
+      contexts: [{ name: identity.name, context: { cluster: 'bdk-local', user: identity.user } }],
+      'current-context': identity.name,
     }),
     { mode: 0o600 },
   );
   return kubeconfig;
 }
 
-/** Binds the system:node ClusterRole to the Node's user; resolves with a function that removes the binding. */
-export async function grantNodeRole(kubeConfig: KubeConfig, nodeName: string): Promise<() => Promise<void>> {
+/** The kubelet's identity: system:node:<name> in system:nodes. */
+export function writeNodeKubeconfig(kube: KubeEnv, nodeName: string, dir: string): Promise<string> {
+  return writeClientKubeconfig(kube, { user: `system:node:${nodeName}`, groups: ['system:nodes'], dir, name: 'kubelet' });
+}
+
+/**
+ * Binds a ClusterRole to a user: an existing one (`role`), or one made here from `rules`. Resolves with a function
+ * that removes what it made.
+ */
+export async function grantClusterRole(kubeConfig: KubeConfig, grant: { binding: string; user: string; role: string; rules?: V1PolicyRule[] }): Promise<() => Promise<void>> {
   const rbac = kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-  const name = `bdk-e2e-node-${nodeName}`;
+  if (grant.rules) await rbac.createClusterRole({ body: { metadata: { name: grant.role }, rules: grant.rules } });
   await rbac.createClusterRoleBinding({
     body: {
-      metadata: { name },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `system:node:${nodeName}` }],
+      metadata: { name: grant.binding },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: grant.role },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: grant.user }],
     },
   });
   return async () => {
-    await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
+    await rbac.deleteClusterRoleBinding({ name: grant.binding }).catch(() => undefined);
+    if (grant.rules) await rbac.deleteClusterRole({ name: grant.role }).catch(() => undefined);
   };
+}
+
+/** Binds the built-in system:node ClusterRole to the Node's user; resolves with a function that removes the binding. */
+export function grantNodeRole(kubeConfig: KubeConfig, nodeName: string): Promise<() => Promise<void>> {
+  return grantClusterRole(kubeConfig, { binding: `bdk-e2e-node-${nodeName}`, user: `system:node:${nodeName}`, role: 'system:node' });
 }

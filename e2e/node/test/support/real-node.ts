@@ -4,24 +4,19 @@
 import type { KubeEnv } from '@bdk/testing';
 import { waitUntil } from '@bdk/testing';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { startContainerd, unmountUnder, type RunningContainerd } from './containerd.js';
 import { kubeletChainsPresent, removeKubeletChains } from './kubelet-iptables.js';
+import { clusterDomain, startClusterDns } from './cluster-dns.js';
+import { startKubeProxy } from './kube-proxy.js';
 import { startKubelet, type RunningKubelet } from './kubelet.js';
 import { grantNodeRole, writeNodeKubeconfig } from './node-identity.js';
 import { buildStaticImage, pauseImage, type StaticImage } from './local-images.js';
+import { bridgeAddress, bridgeExists, bridgeName, deleteNodeBridge, podSubnet } from './node-bridge.js';
 
-const run = promisify(execFile);
-
-/** The Linux bridge the Pods' veths join; the host is its gateway, so the test reaches Pod IPs directly. */
-export const bridgeName = 'bdknode0';
 /** The CNI network's name. */
 const cniNetworkName = 'bdk-node';
-/** The Pods' addresses (host-local IPAM); the bridge is .1. */
-export const podSubnet = '10.231.0.0/24';
 
 export interface RealNode {
   readonly name: string;
@@ -90,9 +85,23 @@ async function removeKubepodsCgroups(): Promise<void> {
   for (const hierarchy of await readdir('/sys/fs/cgroup').catch(() => [])) await remove(path.join('/sys/fs/cgroup', hierarchy, 'kubepods'));
 }
 
+export interface RealNodeOptions {
+  /** The Node's name (default bdk-node). */
+  name?: string;
+  /**
+   * Services for its Pods, as a cluster's Nodes have them: kube-proxy (cluster IPs, the `kubernetes` Service among
+   * them) and CoreDNS as the cluster DNS. The Pods then reach the API as in-cluster clients do, so the cluster must
+   * serve on the bridge: `createNodeBridge()`, then `startKubeEnv({ address: bridgeAddress })`.
+   */
+  clusterServices?: boolean;
+}
+
 /** Joins a real Node to `kube` and resolves once it is Ready. */
-export async function startRealNode(kube: KubeEnv, options: { name?: string } = {}): Promise<RealNode> {
+export async function startRealNode(kube: KubeEnv, options: RealNodeOptions = {}): Promise<RealNode> {
   if (process.getuid?.() !== 0) throw new Error('a real Node needs root (containerd, the kubelet, network namespaces and cgroups)');
+  if (options.clusterServices && new URL(kube.server).hostname !== bridgeAddress) {
+    throw new Error(`a Node with cluster services needs the apiserver on ${bridgeAddress} (createNodeBridge, then startKubeEnv({ address: bridgeAddress })), not ${kube.server}`);
+  }
   const name = options.name ?? 'bdk-node';
   // Short: containerd's socket path must fit a sockaddr_un.
   const dir = await mkdtemp('/tmp/bdk-node-');
@@ -123,7 +132,8 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
     cleanups.push({ what: 'removing its folder', step: () => rm(dir, { recursive: true, force: true }) });
     cleanups.push({ what: 'unmounting what is left in its folder', step: () => unmountUnder(dir) });
     cleanups.push({ what: 'removing the kubepods cgroups', step: removeKubepodsCgroups });
-    cleanups.push({ what: `deleting the bridge ${bridgeName}`, step: () => run('ip', ['link', 'delete', bridgeName]).catch(() => undefined) });
+    // The bridge is the CNI plugin's to make unless the cluster already serves on it (createNodeBridge).
+    if (!(await bridgeExists())) cleanups.push({ what: `deleting the bridge ${bridgeName}`, step: deleteNodeBridge });
     if (!(await kubeletChainsPresent())) cleanups.push({ what: "removing the kubelet's iptables chains", step: removeKubeletChains });
     const resultsBefore = new Set(await readdir(cniResults).catch(() => []));
     const [pauseArchive, cniConfDir] = await Promise.all([buildStaticImage(pauseImage, dir), writeCniConfig(dir)]);
@@ -137,9 +147,26 @@ export async function startRealNode(kube: KubeEnv, options: { name?: string } = 
     const revoke = await grantNodeRole(kube.kubeConfig, name);
     cleanups.push({ what: 'removing the Node role binding', step: revoke });
     cleanups.push({ what: 'deleting the Node', step: () => core.deleteNode({ name }).catch(() => undefined) });
-    const node = await startKubelet(kube.kubeConfig, { nodeName: name, dir: path.join(dir, 'kubelet'), kubeconfig, clientCaFile: kube.pki.ca.cert, runtimeEndpoint: runtime.endpoint });
+    let clusterDns: string | undefined;
+    if (options.clusterServices) {
+      const dns = await startClusterDns(kube, { address: bridgeAddress, dir: path.join(dir, 'coredns') });
+      cleanups.push({ what: 'stopping CoreDNS', step: () => dns.stop() });
+      clusterDns = dns.address;
+    }
+    const node = await startKubelet(kube.kubeConfig, {
+      nodeName: name,
+      dir: path.join(dir, 'kubelet'),
+      kubeconfig,
+      clientCaFile: kube.pki.ca.cert,
+      runtimeEndpoint: runtime.endpoint,
+      ...(clusterDns ? { clusterDns: { address: clusterDns, domain: clusterDomain } } : {}),
+    });
     kubelet = node;
     cleanups.push({ what: 'stopping the kubelet', step: () => node.stop() });
+    if (options.clusterServices) {
+      const proxy = await startKubeProxy(kube, { nodeName: name, clusterCidr: podSubnet, dir: path.join(dir, 'kube-proxy') });
+      cleanups.push({ what: 'stopping kube-proxy and removing its rules', step: () => proxy.stop() });
+    }
   } catch (error) {
     await stop();
     throw error;

@@ -1,12 +1,12 @@
-// The images under test: the three apps from apps/Dockerfile on the local Node base image, and the local Envoy
-// image, named as tools/toolchain/docker.sh names them.
-import { toolchainVersions, workspaceRoot } from '@bdk/testing';
+// BDK's images as the tests build them: the three apps from apps/Dockerfile on the local Node base image, and the
+// local Envoy image, named as tools/toolchain/docker.sh names them (which builds the base images).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dockerOk } from './docker-cli.js';
+import { toolchainVersions, workspaceRoot } from './workspace.js';
 
-export const apps = ['library-service', 'book-controller', 'webhook-router'] as const;
-export type App = (typeof apps)[number];
+export const bdkApps = ['library-service', 'book-controller', 'webhook-router'] as const;
+export type BdkApp = (typeof bdkApps)[number];
 
 const nodeVersion = (JSON.parse(readFileSync(path.join(workspaceRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['node'];
 
@@ -16,7 +16,7 @@ export const baseImages = {
 };
 
 /** The tag the tests give an app's image. */
-export function appImage(app: App): string {
+export function appImage(app: BdkApp): string {
   return `bdk-test/${app}:latest`;
 }
 
@@ -25,7 +25,7 @@ export function appImage(app: App): string {
  * network (npm ci reaches the registry). The three apps share every layer up to the Nx build, so building them one
  * after another builds those once.
  */
-export async function buildAppImage(app: App): Promise<void> {
+export async function buildAppImage(app: BdkApp): Promise<void> {
   await dockerOk(
     [
       'build', '--network', 'host', '-q', '-f', path.join(workspaceRoot, 'apps', 'Dockerfile'),
