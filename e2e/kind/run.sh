@@ -2,12 +2,13 @@
 # BDK end to end in a kind cluster: checks its openssl signing against BDK's verifiers (check-signing.sh), builds
 # the three app images from apps/Dockerfile, loads them into kind, makes a test identity provider (an ES256 key
 # kept on this machine, its JWKS in a Secret), installs the bdk umbrella chart with global.auth trusting it, waits
-# for the rollouts, port-forwards the REST ports of library-service and webhook-router, mints a platform admin's
+# for the rollouts, port-forwards the release's gateway, mints a platform admin's
 # and an organisation's bearer tokens, and runs the spec's sequence with them (seed-sequence.sh).
 # What it needs and every setting: README.md beside this file.
 #
-# NOT RUN where BDK is developed and tested: those machines have no Docker engine. It is for machines with Docker,
-# kind, helm and kubectl.
+# NOT RUN where BDK is developed and tested: no container registry is reachable there, so kind cannot pull its node
+# image (the same install runs there on a real Node instead: e2e/node/test/helm-install.test.ts). It is for machines
+# with Docker, a registry, kind, helm and kubectl.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -21,8 +22,7 @@ audience=${BDK_E2E_AUDIENCE:-bdk-api}
 issuer_dir=${BDK_E2E_ISSUER_DIR:-$repo/.local-stack/kind-e2e/$cluster}
 token_ttl=${BDK_E2E_TOKEN_TTL:-3600}
 rollout_timeout=${BDK_E2E_ROLLOUT_TIMEOUT:-300s}
-library_port=${BDK_E2E_LIBRARY_PORT:-18080}
-webhook_port=${BDK_E2E_WEBHOOK_PORT:-18081}
+gateway_port=${BDK_E2E_GATEWAY_PORT:-18080}
 apps=(library-service book-controller webhook-router)
 # The spec instance's organisation (libs/testing/src/seed-examples.ts): the organisation token is a member's of it.
 organization=org-uuid-123
@@ -154,11 +154,12 @@ for app in library-service webhook-router; do
   if [[ -n "$(kube get deployment "$release-$app" --ignore-not-found --output name)" ]]; then existing_apps+=("$app"); fi
 done
 
-# The chart installs no gateway: each REST API is reached on its own Service (port-forwarded below), unless URLs
-# are given. The router's is also the public URL the library reports for each instance's webhooks.
+# Both REST APIs are reached through the release's gateway (its Service port-forwarded below), as on the real Node
+# of e2e/node, unless URLs are given. The gateway's is also the public URL the library reports for each instance's
+# webhooks.
 library_url=${BDK_E2E_LIBRARY_URL:-}
 webhook_url=${BDK_E2E_WEBHOOK_URL:-}
-public_webhook_url=${webhook_url:-http://127.0.0.1:$webhook_port}
+public_webhook_url=${webhook_url:-http://127.0.0.1:$gateway_port}
 
 # global.auth: the one issuer whose tokens this run mints, its keys from the Secret above, BDK's default claims.
 cat >"$work/values.yaml" <<YAML
@@ -185,14 +186,14 @@ if [[ "$jwks_changed" == true ]]; then
 fi
 
 step "waiting for the rollouts"
-for app in "${apps[@]}"; do
+for app in "${apps[@]}" gateway; do
   if ! kube rollout status "deployment/$release-$app" --timeout "$rollout_timeout"; then
     diagnose "$app"
     fail "deployment/$release-$app did not roll out within $rollout_timeout"
   fi
 done
 
-# forward APP PORT: forwards the http port (REST through the Envoy sidecar) of the app's Service to
+# forward APP PORT: forwards the http port of the Service <release>-APP (the gateway's REST routes) to
 # 127.0.0.1:PORT, and waits until it answers.
 forward() {
   local app=$1 port=$2 log="$work/port-forward-$1.log"
@@ -208,14 +209,11 @@ forward() {
   echo "service/$release-$app http -> http://127.0.0.1:$port"
 }
 
-if [[ -z "$library_url" || -z "$webhook_url" ]]; then step "port-forwarding the REST ports"; fi
-if [[ -z "$library_url" ]]; then
-  forward library-service "$library_port"
-  library_url="http://127.0.0.1:$library_port"
-fi
-if [[ -z "$webhook_url" ]]; then
-  forward webhook-router "$webhook_port"
-  webhook_url="http://127.0.0.1:$webhook_port"
+if [[ -z "$library_url" || -z "$webhook_url" ]]; then
+  step "port-forwarding the gateway"
+  forward gateway "$gateway_port"
+  library_url=${library_url:-http://127.0.0.1:$gateway_port}
+  webhook_url=${webhook_url:-http://127.0.0.1:$gateway_port}
 fi
 
 step "bearer tokens of the test issuer ($issuer, audience $audience)"

@@ -45,6 +45,8 @@ let node: RealNode;
 let signingKey: LocalSigningKeyFile;
 let gatewayUrl = '';
 let workDir = '';
+/** The webhook the spec's sequence delivered, and a token of its organisation. */
+let delivery: { webhookId: string; token: string } | undefined;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -257,12 +259,39 @@ describe('BDK installed with Helm on a real Node', () => {
       { timeoutMs: 60_000, intervalMs: 1_000 },
     );
     expect(delivered.json).toMatchObject({ processed: true, routed_to: expect.stringMatching(new RegExp(`^${customerNamespace}/`)) });
+    delivery = { webhookId: String(delivered.json['webhook_id']), token: member };
 
     // The book Pod wrote what it received: the sender's bytes, exactly, to the book's trigger path.
     const received = await waitUntil('the trigger in a book container log', async () => (await bookLog(customerNamespace)).find((entry) => entry.path === '/webhooks/zendesk'), { timeoutMs: 30_000 });
     expect(received).toMatchObject({ instance: instanceId, method: 'POST', path: '/webhooks/zendesk' });
     expect(Buffer.from(received.body_base64, 'base64').toString('utf8')).toBe(seedWebhookBody);
   }, 420_000);
+
+  it("keeps the delivery log on the router's PersistentVolume when its Pod is replaced", async () => {
+    if (!delivery) throw new Error("the spec's sequence delivered no webhook");
+    const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+    const selector = 'app.kubernetes.io/name=webhook-router';
+    const [before] = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+    await core.deleteNamespacedPod({ namespace, name: before?.metadata?.name ?? '' });
+    const after = await waitUntil(
+      'a new router Pod, Ready',
+      async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items.find((pod) => pod.metadata?.uid !== before?.metadata?.uid && isReady(pod)),
+      { timeoutMs: 180_000, intervalMs: 1_000 },
+    ).catch(async (error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await describePods(namespace)}`, { cause: error });
+    });
+    expect(after.spec?.nodeName).toBe(node.name);
+    const { webhookId, token: bearer } = delivery;
+    const read = await waitUntil(
+      'the delivery through the new router Pod',
+      async () => {
+        const answer = await rest('GET', `/api/v1/webhooks/deliveries/${webhookId}`, undefined, { authorization: `Bearer ${bearer}` });
+        return answer.status === 200 && answer;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    expect(read.json).toMatchObject({ delivery: { webhook_id: webhookId, source: 'zendesk', state: 'delivered' } });
+  }, 240_000);
 
   it("passes the release's helm test hooks, run as Pods on the Node", async () => {
     const output = await helm(['test', release, '--namespace', namespace, '--timeout', '4m'], 300_000);
