@@ -5,7 +5,6 @@
 // answer as they do through the process-based stack (e2e/test).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { signPayload } from '@bdk/webhooks';
 import {
   appImage,
   baseImages,
@@ -21,8 +20,8 @@ import {
   runLabel,
   seedCreateBookRequest,
   seedCreateInstanceRequest,
+  sendSeedWebhookUntilProcessed,
   seedWebhookBody,
-  seedWebhookHeaders,
   setUpPlatformIdentity,
   startBookEndpoint,
   startKubeEnv,
@@ -255,16 +254,8 @@ describe("the spec's sequence through the containers", () => {
     const workload = deployment.metadata?.name ?? '';
     await waitForRollout(kube.kubeConfig, customerNamespace, workload);
 
-    const signature = signPayload({ scheme: 'zendesk', payload: Buffer.from(seedWebhookBody), secret: webhook?.signing_secret ?? '' });
-    const delivered = await waitUntil(
-      'the webhook to be routed to the ready instance',
-      async () => {
-        const answer = await rest('POST', '/api/v1/webhooks/zendesk', seedWebhookBody, { ...seedWebhookHeaders, ...signature });
-        return answer.status === 200 && answer.json['processed'] === true && answer;
-      },
-      { timeoutMs: 30_000, intervalMs: 500 },
-    );
-    expect(delivered.json).toMatchObject({ processed: true, routed_to: expect.stringMatching(new RegExp(`^${customerNamespace}/`)) });
+    const delivered = await sendSeedWebhookUntilProcessed(gatewayUrl, webhook?.signing_secret ?? '', { timeoutMs: 30_000, intervalMs: 500 });
+    expect(delivered).toMatchObject({ processed: true, routed_to: expect.stringMatching(new RegExp(`^${customerNamespace}/`)) });
     expect(bookRequests.map(({ url, body }) => ({ url, body: body.toString('utf8') }))).toContainEqual({ url: `/${customerNamespace}/${workload}/webhooks/zendesk`, body: seedWebhookBody });
   });
 });

@@ -11,8 +11,8 @@ import {
   bdkApps,
   seedCreateBookRequest,
   seedCreateInstanceRequest,
+  sendSeedWebhookUntilProcessed,
   seedWebhookBody,
-  seedWebhookHeaders,
   startControllerManager,
   startKubeEnv,
   startModelManager,
@@ -24,7 +24,6 @@ import {
   workspaceRoot,
   type KubeEnv,
 } from '@bdk/testing';
-import { signPayload } from '@bdk/webhooks';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -249,17 +248,9 @@ describe('BDK installed with Helm on a real Node', () => {
     );
     expect(read).toMatchObject({ instance_id: instanceId, status: { phase: 'Ready', deployment_status: { ready_replicas: 2, total_replicas: 2 } } });
 
-    const signature = signPayload({ scheme: 'zendesk', payload: Buffer.from(seedWebhookBody), secret: webhook?.signing_secret ?? '' });
-    const delivered = await waitUntil(
-      'the webhook to be routed to the ready instance',
-      async () => {
-        const answer = await rest('POST', '/api/v1/webhooks/zendesk', seedWebhookBody, { ...seedWebhookHeaders, ...signature });
-        return answer.status === 200 && answer.json['processed'] === true && answer;
-      },
-      { timeoutMs: 60_000, intervalMs: 1_000 },
-    );
-    expect(delivered.json).toMatchObject({ processed: true, routed_to: expect.stringMatching(new RegExp(`^${customerNamespace}/`)) });
-    delivery = { webhookId: String(delivered.json['webhook_id']), token: member };
+    const delivered = await sendSeedWebhookUntilProcessed(gatewayUrl, webhook?.signing_secret ?? '', { timeoutMs: 60_000, intervalMs: 1_000 });
+    expect(delivered).toMatchObject({ processed: true, routed_to: expect.stringMatching(new RegExp(`^${customerNamespace}/`)) });
+    delivery = { webhookId: String(delivered['webhook_id']), token: member };
 
     // The book Pod wrote what it received: the sender's bytes, exactly, to the book's trigger path.
     const received = await waitUntil('the trigger in a book container log', async () => (await bookLog(customerNamespace)).find((entry) => entry.path === '/webhooks/zendesk'), { timeoutMs: 30_000 });

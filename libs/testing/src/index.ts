@@ -36,3 +36,4 @@ export { descriptorSetPath, toolchainVersions, toolPath, workspaceRoot, type Too
 export { Teardown } from './teardown.js';
 export { docker, dockerOk, newRunId, removeRunContainers, runLabel, type DockerResult } from './docker-cli.js';
 export { appImage, baseImages, bdkApps, buildAppImage, type BdkApp } from './app-images.js';
+export { sendSeedWebhookUntilProcessed } from './seed-webhook.js';
