@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { bookObjectNameOf, isVersionRange } from './book-refs.js';
+import { bookObjectNameOf } from './book-refs.js';
 import type { BookInstanceDefinition } from './gen/crds.js';
 
 function instance(name: string, version: string, resolvedBook?: string): Pick<BookInstanceDefinition, 'spec' | 'status'> {
@@ -8,22 +8,6 @@ function instance(name: string, version: string, resolvedBook?: string): Pick<Bo
     ...(resolvedBook === undefined ? {} : { status: { resolved_book: resolvedBook } as BookInstanceDefinition['status'] }),
   };
 }
-
-describe('isVersionRange', () => {
-  it('is false for exact versions, prereleases and build metadata included', () => {
-    expect(isVersionRange('1.2.0')).toBe(false);
-    expect(isVersionRange('1.2.0-rc.1')).toBe(false);
-    expect(isVersionRange('1.2.0+build.7')).toBe(false);
-  });
-
-  it('is true for ranges and partial versions', () => {
-    expect(isVersionRange('^1.0.0')).toBe(true);
-    expect(isVersionRange('~1.2')).toBe(true);
-    expect(isVersionRange('>=1.0.0 <2.0.0')).toBe(true);
-    expect(isVersionRange('1.x')).toBe(true);
-    expect(isVersionRange('v1.2.0')).toBe(true);
-  });
-});
 
 describe('bookObjectNameOf', () => {
   it('is bookRef.name for a pinned instance, whatever the status says', () => {

@@ -1,16 +1,8 @@
 // Which BookDefinition an instance's spec.bookRef stands for. An exact version pins one BookDefinition (bookRef.name
 // is its metadata.name); anything else is a semver range over the versions of one book (bookRef.name is the book's
 // spec.name), and only the controller's resolution, recorded in status.resolved_book, names the object it runs.
+import { isVersionRange } from './book-versions.js';
 import type { BookInstanceDefinition } from './gen/crds.js';
-
-/** The CRD's pattern for a BookDefinition's spec.version (semver 2.0.0, build metadata allowed, no `v`). */
-const exactVersionPattern =
-  /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
-
-/** Whether a bookRef.version is a range rather than one exact version. */
-export function isVersionRange(version: string): boolean {
-  return !exactVersionPattern.test(version);
-}
 
 /**
  * The metadata.name of the BookDefinition the instance runs: the pinned object, or for a range the one the controller

@@ -11,7 +11,17 @@ export {
   type NamespaceDecision,
   type RefusalReason,
 } from './customer-namespaces.js';
-export { bookObjectNameOf, isVersionRange } from './book-refs.js';
+export { bookObjectNameOf } from './book-refs.js';
+export {
+  followsRange,
+  highestMatching,
+  isExactVersion,
+  isValidVersionRange,
+  isVersionRange,
+  resolveRange,
+  type Resolution,
+} from './book-versions.js';
+export { bookInUseFinalizer, describeHolders, holdersOf, holdsBook, nameHolders, namedHoldersLimit } from './book-in-use.js';
 export { webhookIntegrationFor, type BookIntegration } from './integrations.js';
 export { loadKubeConfig } from './kube-config.js';
 export { bookIdOf, instanceIdOf } from './object-ids.js';

@@ -1,9 +1,8 @@
 // The book reconciler against fake caches and a fake apiserver: the finalizer goes on every book, a deleting book
 // keeps it while an instance holds it (the cache's word or the apiserver's), and its status names the holders.
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { bdkLabels, type BookDefinition, type BookDefinitionStatus, type BookInstanceDefinition } from '@bdk/k8s';
+import { bdkLabels, bookInUseFinalizer, type BookDefinition, type BookDefinitionStatus, type BookInstanceDefinition } from '@bdk/k8s';
 import { createLogger } from '@bdk/service-runtime';
-import { bookInUseFinalizer } from './book-in-use.js';
 import { createBookReconciler } from './book-reconciler.js';
 
 let book: BookDefinition;

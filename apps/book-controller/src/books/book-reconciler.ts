@@ -6,13 +6,12 @@
 // before the finalizer goes the instances are listed from the apiserver (a quorum read). An instance written after
 // that list was written after the book was marked for deletion, and its creator (the library-service) reads the
 // book again after its write, finds it deleting or gone, and removes the instance.
-import { isNotFound, type BdkResources, type BookDefinition, type BookDefinitionStatus } from '@bdk/k8s';
+import { bookInUseFinalizer, describeHolders, holdersOf, isNotFound, type BdkResources, type BookDefinition, type BookDefinitionStatus } from '@bdk/k8s';
 import type { ReconcileResult } from '@bdk/controller-runtime';
 import type { Logger } from '@bdk/service-runtime';
 import { splitKey, type ControllerCaches } from '../instance/caches.js';
 import { ConditionReason, ConditionType } from '../instance/conditions.js';
 import { setCondition } from '../instance/instance-status.js';
-import { bookInUseFinalizer, describeHolders, holdersOf } from './book-in-use.js';
 
 /** How soon a held book is looked at again if no instance change arrives (a missed watch event, say). */
 export const heldRequeueMs = 30_000;

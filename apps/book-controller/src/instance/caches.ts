@@ -13,6 +13,7 @@ import {
   managedByBdk,
   secretPurposes,
   customResourceInformer,
+  followsRange,
   RestartingInformer,
   type BookDefinition,
   type BookInstanceDefinition,
@@ -40,7 +41,6 @@ import {
   type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { followsRange } from '../books/version-range.js';
 import { slimPod, slimReplicaSet } from './cache-transforms.js';
 import { digestSecret } from './credentials.js';
 import { CustomerNamespaceIndex } from './customer-namespace-index.js';

@@ -4,15 +4,16 @@
 // write status. A pass with nothing to change writes nothing.
 import {
   bdkLabels,
+  followsRange,
   instanceCleanupFinalizer,
   isNotFound,
+  resolveRange,
   type BdkResources,
   type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
 import type { Logger } from '@bdk/service-runtime';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { followsRange, resolveRange } from '../books/version-range.js';
 import type { ControllerConfig } from '../config.js';
 import type { ReconcileResult } from '@bdk/controller-runtime';
 import type { ControllerCaches } from './caches.js';

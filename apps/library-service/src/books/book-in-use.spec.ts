@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { bdkLabels, type BookInstanceDefinition } from '@bdk/k8s';
-import { describeHolders } from './book-in-use.js';
+import { describeHoldersTo } from './book-in-use.js';
 
 function instance(name: string, organizationId: string): BookInstanceDefinition {
   return {
@@ -11,19 +11,19 @@ function instance(name: string, organizationId: string): BookInstanceDefinition 
   } as BookInstanceDefinition;
 }
 
-describe('describeHolders', () => {
+describe('describeHoldersTo', () => {
   it("names the caller's organisation's instances and only counts another organisation's", () => {
     const holders = [instance('b', 'org-a'), instance('x', 'org-b'), instance('a', 'org-a'), instance('y', 'org-b')];
-    expect(describeHolders(holders, 'org-a')).toBe('id-a (a), id-b (b), 2 of other organisations');
-    expect(describeHolders(holders, 'org-b')).not.toMatch(/id-a|id-b|\(a\)|\(b\)/);
+    expect(describeHoldersTo('org-a', holders)).toBe('id-a (a), id-b (b), 2 of other organisations');
+    expect(describeHoldersTo('org-b', holders)).not.toMatch(/id-a|id-b|\(a\)|\(b\)/);
   });
 
   it('names every one to a platform admin (a caller without an organisation)', () => {
-    expect(describeHolders([instance('a', 'org-a'), instance('x', 'org-b')], undefined)).toBe('id-a (a), id-x (x)');
+    expect(describeHoldersTo(undefined, [instance('a', 'org-a'), instance('x', 'org-b')])).toBe('id-a (a), id-x (x)');
   });
 
   it('stops naming after the limit', () => {
     const holders = ['a', 'b', 'c'].map((name) => instance(name, 'org-a'));
-    expect(describeHolders(holders, 'org-a', 2)).toBe('id-a (a), id-b (b), 1 more');
+    expect(describeHoldersTo('org-a', holders, 2)).toBe('id-a (a), id-b (b), 1 more');
   });
 });

@@ -10,13 +10,15 @@ import {
   bookDefinitionName,
   bookDefinitionResource,
   bookIdOf,
+  bookInUseFinalizer,
+  holdersOf,
   isConflict,
   labelSelector,
   managedByBdk,
   type BookDefinition,
   type BookInstanceDefinition,
 } from '@bdk/k8s';
-import { bookInUseFinalizer, describeHolders, holdsBook } from './book-in-use.js';
+import { describeHoldersTo } from './book-in-use.js';
 import { bookFromDefinition, bookSpecFromRequest } from './book-mapping.js';
 import { kubeFailure } from '../kube-errors.js';
 import { answerCreated, kube, type LibraryDeps } from '../library-deps.js';
@@ -98,17 +100,17 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
           Code.FailedPrecondition,
         );
       }
-      const holders = await holdersOf(deps, book);
+      const holders = await listHolders(deps, book);
       if (holders.length > 0) {
         throw new ConnectError(
-          `book ${request.bookId} (${book.spec.name} ${book.spec.version}) still has instances: ${describeHolders(holders, principalOf(context).organizationId)}; delete them first`,
+          `book ${request.bookId} (${book.spec.name} ${book.spec.version}) still has instances: ${describeHoldersTo(principalOf(context).organizationId, holders)}; delete them first`,
           Code.FailedPrecondition,
         );
       }
       await kube(deps, `delete BookDefinition ${name}`, () => deps.resources.books.delete(deps.namespace, name));
       // An instance created in the meantime keeps it Terminating (the book controller's finalizer). Otherwise the
       // controller releases it at once, and the answer waits for that, so a read after it finds no book.
-      const gone = (await holdersOf(deps, book)).length === 0 && (await awaitRemoval(deps, book));
+      const gone = (await listHolders(deps, book)).length === 0 && (await awaitRemoval(deps, book));
       log.info(gone ? 'deleted book' : 'book deletion accepted; an instance still holds it', {
         bookId: request.bookId,
         name: book.spec.name,
@@ -121,12 +123,12 @@ export function bookHandlers(deps: LibraryDeps): BookHandlers {
 }
 
 /** The instances that keep `book` from being deleted, read from the apiserver (a quorum read). */
-async function holdersOf(deps: LibraryDeps, book: BookDefinition): Promise<BookInstanceDefinition[]> {
+async function listHolders(deps: LibraryDeps, book: BookDefinition): Promise<BookInstanceDefinition[]> {
   // The instances of the book's name: those that pin this version, and ranges that resolved to it.
   const { items } = await kube(deps, `list the instances of book ${book.spec.name}`, () =>
     deps.resources.instances.list(deps.namespace, { labelSelector: labelSelector({ [bdkLabels.bookName]: book.spec.name }) }),
   );
-  return items.filter((instance) => holdsBook(instance, book));
+  return holdersOf(book, items);
 }
 
 /** How long DeleteBook waits for the book controller to release a book no instance holds. */

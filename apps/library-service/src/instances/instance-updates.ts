@@ -5,9 +5,8 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { callerOrganization } from '@bdk/auth';
-import { bdkLabels, isConflict, type BookDefinition, type BookInstanceDefinition, type BookInstanceDefinitionSpec } from '@bdk/k8s';
+import { bdkLabels, highestMatching, isConflict, isExactVersion, isValidVersionRange, type BookDefinition, type BookInstanceDefinition, type BookInstanceDefinitionSpec } from '@bdk/k8s';
 import { CreateBookInstanceRequestSchema, type BookInstance, type BookLibraryService } from '@bdk/proto';
-import { highestMatching, isExactVersion, isVersionRange } from '../books/version-range.js';
 import { kubeFailure } from '../kube-errors.js';
 import { kube, type LibraryDeps } from '../library-deps.js';
 import { invalidArgument, validateCreateBookInstance, validateId } from '../validation.js';
@@ -105,7 +104,7 @@ async function bookVersion(deps: LibraryDeps, current: BookInstanceDefinition, v
     deps.resources.books.list(deps.namespace, { labelSelector: `${bdkLabels.bookName}=${bookName ?? ''}` }),
   );
   if (!isExactVersion(version)) {
-    if (!isVersionRange(version)) {
+    if (!isValidVersionRange(version)) {
       throw invalidArgument('book_ref.version', `must be a semantic version such as 1.2.0 or a semver range such as ^1.0.0, got "${version}"`);
     }
     const resolved = highestMatching(version, current.spec.customer.organization_id, items);

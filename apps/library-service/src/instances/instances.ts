@@ -13,6 +13,7 @@ import {
   bookInstanceDefinitionResource,
   bookInstanceName,
   credentialsSecretName,
+  isExactVersion,
   labelSelector,
   managedByBdk,
   type BookDefinition,
@@ -20,7 +21,6 @@ import {
 } from '@bdk/k8s';
 import { admitNewInstance } from '../books/book-lifecycle.js';
 import { findBook } from '../books/books.js';
-import { isExactVersion } from '../books/version-range.js';
 import { checkCustomerNamespace } from '../tenancy/customer-namespace.js';
 import { credentialSource, instanceFromDefinition, instanceSpecFromRequest } from './instance-mapping.js';
 import { generateCredentialValue, storeInstanceSecrets } from './instance-secrets.js';
