@@ -7,10 +7,9 @@
 // that ran a version before it was withdrawn keeps running.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
-import { bdkResources, bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
+import { bdkResources, bookInUseFinalizer, bookWorkloadName, type BdkResources, type BookDefinition, type BookInstanceDefinition } from '@bdk/k8s';
 import { setNodesSchedulable, startApp, startKubeEnv, waitUntil, type KubeEnv, type RunningApp } from '@bdk/testing';
 import { randomUUID } from 'node:crypto';
-import { bookInUseFinalizer } from '../src/books/book-in-use.js';
 import { seedBook, seedInstance } from './fixtures.js';
 
 const bdkNamespace = 'bdk';

@@ -8,12 +8,11 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { BookLibraryService, CreateBookInstanceRequestSchema, CreateBookRequestSchema } from '@bdk/proto';
-import { bdkLabels, bdkResources, bookDefinitionResource, labelSelector, type BdkResources, type BookDefinition } from '@bdk/k8s';
+import { bdkLabels, bdkResources, bookDefinitionResource, bookInUseFinalizer, labelSelector, type BdkResources, type BookDefinition } from '@bdk/k8s';
 import { setUpPlatformIdentity, startApp, startKubeEnv, waitUntil, type KubeEnv } from '@bdk/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bookInUseFinalizer } from '../src/books/book-in-use.js';
 import { seedBook, startFakeModelManager } from './fixtures.js';
 
 const bdkNamespace = 'bdk';

@@ -26,7 +26,7 @@ export const ConditionReason = {
   BookVersionMismatch: 'BookVersionMismatch',
   /** The pinned version is withdrawn and the instance was not running it: it is not deployed. */
   BookWithdrawn: 'BookWithdrawn',
-  /** spec.bookRef.version is a range and no published version of the book matches it (see books/version-range). */
+  /** spec.bookRef.version is a range and no published version of the book matches it (see resolveRange in @bdk/k8s). */
   NoMatchingVersion: 'NoMatchingVersion',
   /** The customer namespace is managed by BDK for the instance's organisation (or was just created for it). */
   NamespaceOwned: 'NamespaceOwned',

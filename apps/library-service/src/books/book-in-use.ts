@@ -1,9 +1,6 @@
 // How DeleteBook names the instances that keep a book from being deleted. Which instances hold a book, and the
-// book controller's finalizer that holds it until none does, are the shared rules of @bdk/k8s; the finalizer's name
-// is also reachable here for this app's integration tests.
+// book controller's finalizer that holds it until none does, are the shared rules of @bdk/k8s.
 import { bdkLabels, nameHolders, namedHoldersLimit, type BookInstanceDefinition } from '@bdk/k8s';
-
-export { bookInUseFinalizer } from '@bdk/k8s';
 
 /**
  * `<instance id> (<object name>), …` for the first few of the caller's organisation's instances, then `N more`.
