@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { archiveDelivery, restoreDelivery, type StoreDelivery } from './archived-deliveries.js';
+import type { ExportedDelivery } from '@bdk/delivery-store';
+import { archiveDelivery, restoreDelivery } from './archived-deliveries.js';
 
-const delivery: StoreDelivery = {
+const delivery: ExportedDelivery = {
   webhookId: '019abc00-0000-7000-8000-000000000001',
   organizationId: 'org-acme',
   source: 'zendesk',

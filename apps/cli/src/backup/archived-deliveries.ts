@@ -1,34 +1,10 @@
 // Webhook deliveries between a delivery store's export (dates, bytes) and the archive's JSON (RFC 3339, base64).
+import type { DeliveryState, ExportedDelivery } from '@bdk/delivery-store';
 import type { ArchivedDelivery } from './archive-format.js';
-
-/** A delivery as the router's stores export and import it (their ExportedDelivery). */
-export interface StoreDelivery {
-  webhookId: string;
-  organizationId: string;
-  source: string;
-  event: string;
-  contentType: string;
-  payload: Uint8Array;
-  headers: Record<string, string>;
-  receivedAt: Date;
-  updatedAt: Date;
-  lastError: string;
-  targets: {
-    namespace: string;
-    name: string;
-    instanceId: string;
-    routedTo: string;
-    state: 'pending' | 'delivered' | 'failed' | 'dead_lettered';
-    attempts: number;
-    lastError: string;
-    nextAttemptAt?: Date;
-  }[];
-  attemptLog: { at: Date; target: number; httpStatus: number; latencyMs: number; error: string }[];
-}
 
 const states = new Set(['pending', 'delivered', 'failed', 'dead_lettered']);
 
-export function archiveDelivery(delivery: StoreDelivery): ArchivedDelivery {
+export function archiveDelivery(delivery: ExportedDelivery): ArchivedDelivery {
   return {
     webhookId: delivery.webhookId,
     organizationId: delivery.organizationId,
@@ -45,7 +21,7 @@ export function archiveDelivery(delivery: StoreDelivery): ArchivedDelivery {
   };
 }
 
-export function restoreDelivery(archived: ArchivedDelivery): StoreDelivery {
+export function restoreDelivery(archived: ArchivedDelivery): ExportedDelivery {
   const date = (value: string, field: string) => {
     const parsed = new Date(value);
     if (Number.isNaN(parsed.getTime())) throw new Error(`delivery ${archived.webhookId}: ${field} is not a time: ${JSON.stringify(value)}`);
@@ -66,7 +42,7 @@ export function restoreDelivery(archived: ArchivedDelivery): StoreDelivery {
       if (!states.has(state)) throw new Error(`delivery ${archived.webhookId}: target ${index} has the unknown state ${JSON.stringify(state)}`);
       return {
         ...target,
-        state: state as StoreDelivery['targets'][number]['state'],
+        state: state as DeliveryState,
         ...(nextAttemptAt ? { nextAttemptAt: date(nextAttemptAt, `targets[${index}].nextAttemptAt`) } : {}),
       };
     }),
